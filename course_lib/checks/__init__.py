@@ -1,0 +1,20 @@
+"""Checkpoints that answer at once: `check("add_rollback.commit")` in a check cell shows the verdict."""
+
+from IPython import get_ipython
+from IPython.display import display
+
+from course_lib.answers import ANSWERS
+from course_lib.checks import add_rollback
+from course_lib.checks.checkpoint import CHECKPOINTS, judge
+from course_lib.checks.verdict import Status, Verdict
+
+__all__ = ["CHECKPOINTS", "Status", "Verdict", "add_rollback", "check", "judge"]
+
+
+def check(checkpoint_id: str) -> None:
+    """Judge a checkpoint against the notebook's own namespace and show the verdict under the cell."""
+    shell = get_ipython()
+    if shell is None:
+        print("Checks run inside a Jupyter notebook: open the exercise in JupyterLab.")
+        return
+    display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest(checkpoint_id), shell.transform_cell))

@@ -1,0 +1,237 @@
+"""Checkpoints of the add-and-rollback exercise: create Peter, add him, commit him safely."""
+
+import ast
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
+from course_lib.checks.replay import run_answer, scratch_database, scratch_namespace
+from course_lib.checks.verdict import Status, Verdict
+from course_lib.journal import flushed_not_committed, id_set_by_hand
+from course_lib.models import Reader, db
+
+NEW_READER = "add_rollback.new_reader"
+ADD = "add_rollback.add"
+COMMIT = "add_rollback.commit"
+EXPECTED = {"name": "Peter", "surname": "Johnson", "email": "peter.johnson@example.com"}
+
+
+@checkpoint(
+    NEW_READER,
+    'Create new_reader: a Reader named Peter Johnson with the email "peter.johnson@example.com". '
+    "Do not give it an id.",
+)
+def judge_new_reader(attempt: Attempt) -> Verdict:
+    """Run the answer again on a scratch database and judge the Reader it creates."""
+    problem = _missing_new_reader(NEW_READER, attempt.namespace)
+    if problem:
+        return problem
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        namespace.pop("new_reader", None)
+        error = run_answer(attempt.answer.source, namespace, attempt.transform)
+        if error is not None:
+            return _mistake(NEW_READER, f"Run again on a fresh database, your answer cell raised {describe_error(error)}.")
+        reader = namespace.get("new_reader")
+        if not isinstance(reader, Reader):
+            return _mistake(NEW_READER, "Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...).")
+        if id_set_by_hand(db.session, reader):
+            return _mistake(
+                NEW_READER,
+                f"You gave new_reader the id {inspect(reader).identity or reader.id} by hand. Leave id out: "
+                "the database generates it when the INSERT runs, so it can never collide with another reader's.",
+            )
+        wrong = _wrong_values(reader)
+    if wrong:
+        return _mistake(NEW_READER, " ".join(wrong))
+    return _passed(NEW_READER, "new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id.")
+
+
+@checkpoint(ADD, "Add new_reader to the session with db.session.add(new_reader).")
+def judge_add(attempt: Attempt) -> Verdict:
+    """Pass when new_reader is in the student's session, pending or already persistent."""
+    problem = _missing_new_reader(ADD, attempt.namespace)
+    if problem:
+        return problem
+    reader = attempt.namespace["new_reader"]
+    if reader in db.session:
+        return _passed(ADD, "new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.")
+    if _names_without_calling(attempt.answer.source, "add"):
+        return _mistake(
+            ADD, "You wrote db.session.add without parentheses: that names the method but never calls it. "
+            "Write db.session.add(new_reader).",
+        )
+    if any(isinstance(other, Reader) and _same_values(other, reader) for other in db.session.new):
+        return _mistake(
+            ADD, "You added another Reader with Peter's details, not new_reader itself. "
+            "The session tracks objects, not values: write db.session.add(new_reader).",
+        )
+    return _mistake(
+        ADD, "new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
+        "(A rollback also takes pending objects out of the session: if you rolled back, add it again.)",
+    )
+
+
+@checkpoint(
+    COMMIT,
+    "Commit inside try/except: call db.session.commit() in the try block, and db.session.rollback() in the "
+    "except IntegrityError: branch.",
+)
+def judge_commit(attempt: Attempt) -> Verdict:
+    """Pass when Peter is committed, the session is usable, and the answer rolls back a commit that fails."""
+    problem = _missing_new_reader(COMMIT, attempt.namespace) or _not_committed(attempt.namespace["new_reader"])
+    if problem:
+        return problem
+    return _failure_handling(attempt) or _passed(
+        COMMIT,
+        "Peter is committed, and when the commit fails (tested on a scratch database with his email already taken) "
+        "your code rolls back and the session stays usable.",
+    )
+
+
+def _not_committed(reader: Reader) -> Verdict | None:
+    """A verdict when the student's own session did not commit new_reader."""
+    if not db.session.is_active:
+        return _mistake(
+            COMMIT, "The session is stuck in a failed transaction: something failed and nothing rolled back, so "
+            "every further use raises PendingRollbackError. Run db.session.rollback(), then fix your except branch.",
+        )
+    state = inspect(reader)
+    if state.pending:
+        return _mistake(COMMIT, "new_reader is still pending: nothing sent it to the database. Call db.session.commit().")
+    if state.transient or state.detached or state.deleted:
+        return _mistake(
+            COMMIT, "new_reader is not in the database: it is no longer in the session. If your commit failed and "
+            "was rolled back, the rollback discarded it: fix the earlier checkpoints and run the notebook from the top.",
+        )
+    if flushed_not_committed(db.session, reader):
+        return _mistake(
+            COMMIT, f"new_reader was flushed, not committed: the INSERT ran and gave it id {reader.id}, but the "
+            "transaction is still open and a rollback would erase it. Call db.session.commit().",
+        )
+    return None
+
+
+def _failure_handling(attempt: Attempt) -> Verdict | None:
+    """Run the answer again on a scratch database where Peter's email is taken, and judge how it handles the failure."""
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        db.session.add(Reader(name="Pat", surname="Johnson", email=EXPECTED["email"]))
+        db.session.commit()
+        namespace["new_reader"] = Reader(**EXPECTED)
+        db.session.add(namespace["new_reader"])
+        error = run_answer(attempt.answer.source, namespace, attempt.transform)
+        rolled_back = db.session.is_active
+    source = attempt.answer.source
+    if error is None:
+        if rolled_back:
+            return None
+        return _mistake(
+            COMMIT, "When the commit fails, your except branch does not call db.session.rollback(): the session "
+            "stays in the failed transaction and its next use raises PendingRollbackError.",
+        )
+    if not isinstance(error, IntegrityError):
+        return _mistake(COMMIT, f"When the commit fails, your code raises {describe_error(error)} instead of rolling back.")
+    if rolled_back:
+        return _mistake(
+            COMMIT, "When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
+            "cell stops with a traceback. Handle it in the except branch (for example print a message) instead.",
+        )
+    tries = [node for node in ast.walk(_parse(source)) if isinstance(node, ast.Try)]
+    if not tries:
+        return _mistake(
+            COMMIT, "You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
+            "constraint) the IntegrityError stops the cell and the session is left needing a rollback.",
+        )
+    guarded = [node for node in tries if any(_calls(statement, "commit") for statement in node.body)]
+    if not guarded:
+        return _mistake(COMMIT, "Your db.session.commit() is outside the try block, so except never sees its failure.")
+    caught = ", ".join(_caught_names(guarded, namespace)) or "nothing"
+    return _mistake(
+        COMMIT, f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
+        "which it cannot catch. Write: from sqlalchemy.exc import IntegrityError ... except IntegrityError:",
+    )
+
+
+def _missing_new_reader(checkpoint_id: str, namespace: dict[str, Any]) -> Verdict | None:
+    """A verdict when new_reader does not exist or is not a Reader object."""
+    if "new_reader" not in namespace:
+        return _mistake(checkpoint_id, "There is no variable named new_reader yet: create it in the first checkpoint.")
+    reader = namespace["new_reader"]
+    if reader is Reader:
+        return _mistake(checkpoint_id, "new_reader is the Reader class itself: call it, Reader(name=..., ...), to make a reader.")
+    if not isinstance(reader, Reader):
+        return _mistake(checkpoint_id, f"new_reader is a {type(reader).__name__}, not a Reader object.")
+    return None
+
+
+def _wrong_values(reader: Reader) -> list[str]:
+    """One sentence per column whose value differs from the task's."""
+    if (reader.name, reader.surname) == (EXPECTED["surname"], EXPECTED["name"]):
+        return ["The name and surname are swapped: name is the first name, Peter; surname is Johnson."]
+    sentences = []
+    for column, expected in EXPECTED.items():
+        actual = getattr(reader, column)
+        if actual is None:
+            sentences.append(f'new_reader has no {column}: pass {column}="{expected}".')
+        elif actual != expected:
+            hint = " (check capitals and spaces)" if str(actual).strip().lower() == expected.lower() else ""
+            sentences.append(f"The {column} is {actual!r}, but the task asks for {expected!r}{hint}.")
+    return sentences
+
+
+def _same_values(one: Reader, other: Reader) -> bool:
+    return all(inspect(one).dict.get(key) == inspect(other).dict.get(key) for key in EXPECTED)
+
+
+def _parse(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _calls(node: ast.AST, method: str) -> bool:
+    """True when the code calls a method of that name anywhere inside node."""
+    return any(
+        isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == method
+        for inner in ast.walk(node)
+    )
+
+
+def _names_without_calling(source: str, method: str) -> bool:
+    """True when a statement is just `something.method`, naming the method without calling it."""
+    return any(
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Attribute) and node.value.attr == method
+        for node in ast.walk(_parse(source))
+    )
+
+
+def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
+    """The qualified names of the exception classes the except clauses catch."""
+    names = []
+    for handler in (handler for node in tries for handler in node.handlers):
+        if handler.type is None:
+            continue
+        try:
+            caught = eval(compile(ast.Expression(handler.type), "<except>", "eval"), dict(namespace))  # noqa: S307
+        except Exception:  # noqa: BLE001 - an undefined name in an except clause is still worth reporting
+            names.append(ast.unparse(handler.type))
+            continue
+        for kind in caught if isinstance(caught, tuple) else (caught,):
+            names.append(_qualified_name(kind) if isinstance(kind, type) else repr(kind))
+    return names
+
+
+def _qualified_name(kind: type) -> str:
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _mistake(checkpoint_id: str, message: str) -> Verdict:
+    return Verdict(checkpoint_id, Status.MISTAKE, message)
+
+
+def _passed(checkpoint_id: str, message: str) -> Verdict:
+    return Verdict(checkpoint_id, Status.PASSED, message)

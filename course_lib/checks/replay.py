@@ -1,0 +1,73 @@
+"""Runs an answer cell again, on a scratch database, without touching the student's session or data."""
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy.orm import Session
+
+from course_lib.database import create_course_app, dispose
+from course_lib.models import db
+
+
+@contextmanager
+def scratch_database() -> Iterator[Flask]:
+    """A fresh seeded in-memory database whose app context is pushed for the duration of the block."""
+    app = create_course_app()
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+    finally:
+        dispose(app)
+
+
+def run_answer(source: str, namespace: dict[str, Any], transform: Callable[[str], str] = str) -> BaseException | None:
+    """Run an answer cell's source in `namespace`, swallowing what it prints; return the exception it raised."""
+    try:
+        code = compile(transform(source), "<answer cell>", "exec")
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            exec(code, namespace)
+    except Exception as error:  # noqa: BLE001 - the student's code may raise anything; that is the observation
+        return error
+    return None
+
+
+def scratch_namespace(namespace: dict[str, Any], scratch_app: Flask) -> dict[str, Any]:
+    """A copy of `namespace` with apps, engines, sessions and database objects swapped for their scratch twins.
+
+    A value tied to the real database that has no twin (an open connection, an object that is not in the seed
+    data) is left out, so the replay cannot reach the real database through it.
+    """
+    scratch_session = db.session()
+    copy: dict[str, Any] = {}
+    for name, value in namespace.items():
+        twin = _scratch_twin(value, scratch_app, scratch_session)
+        if twin is not _NO_TWIN:
+            copy[name] = twin
+    return copy
+
+
+_NO_TWIN = object()
+
+
+def _scratch_twin(value: Any, scratch_app: Flask, scratch_session: Session) -> Any:
+    """The scratch counterpart of a value, _NO_TWIN if it has none, or the value itself if it is not tied to a database."""
+    if isinstance(value, Flask):
+        return scratch_app
+    if isinstance(value, Session):
+        return scratch_session
+    if isinstance(value, Engine):
+        return db.engine
+    if isinstance(value, Connection):
+        return _NO_TWIN
+    if not isinstance(value, db.Model):
+        return value
+    state = inspect(value)
+    if state.identity is None:
+        return _NO_TWIN
+    twin = scratch_session.get(type(value), state.identity)
+    return _NO_TWIN if twin is None else twin

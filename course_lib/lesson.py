@@ -1,0 +1,65 @@
+"""What a notebook's first cell calls: a Flask app, its context pushed, on a fresh seeded database."""
+
+from flask import Flask
+from flask.ctx import AppContext
+from IPython import get_ipython
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from course_lib.answers import ANSWERS
+from course_lib.database import create_course_app, database_url, dispose, sql_echo
+from course_lib.models import Annotation, Book, Reader, Review, db
+
+_pushed: list[AppContext] = []
+
+
+def start_lesson(*, show_sql: bool = True) -> Flask:
+    """Replace any earlier lesson database by a fresh seeded one and push its app context."""
+    _end_previous_lesson()
+    app = create_course_app(database_url())
+    context = app.app_context()
+    context.push()
+    _pushed.append(context)
+    shell = get_ipython()
+    if shell is not None:
+        ANSWERS.record_cells_of(shell)
+    ANSWERS.clear()
+    print(f"Fresh book-club database ({describe_database(database_url())}): {seed_counts()}.")
+    sql_echo(app).enabled = show_sql
+    return app
+
+
+def show_sql(enabled: bool = True) -> None:
+    """Print (or stop printing) the SQL that each following step sends to the lesson's database."""
+    if not _pushed:
+        raise RuntimeError("Run start_lesson() first: there is no lesson database yet.")
+    sql_echo(_pushed[-1].app).enabled = enabled
+
+
+def describe_database(url: str) -> str:
+    """A short human name for a database URL, without any password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return "in-memory SQLite"
+    return parsed.render_as_string(hide_password=True)
+
+
+def seed_counts() -> str:
+    """How many rows each table of the current database holds, in words."""
+    counts = [
+        f"{db.session.scalar(select(func.count()).select_from(model))} {name}"
+        for model, name in ((Reader, "readers"), (Book, "books"), (Review, "reviews"), (Annotation, "annotations"))
+    ]
+    db.session.rollback()
+    return ", ".join(counts)
+
+
+def _end_previous_lesson() -> None:
+    while _pushed:
+        context = _pushed.pop()
+        db.session.remove()
+        try:
+            context.pop()
+        except (AssertionError, RuntimeError, LookupError):
+            pass
+        dispose(context.app)

@@ -1,0 +1,51 @@
+"""Prints the SQL an engine sends (BEGIN, INSERT, SAVEPOINT, COMMIT, ROLLBACK...), one clean line per statement."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+PROMPT = "SQL> "
+
+
+class SqlEcho:
+    """Listens to one engine and, while switched on, prints each statement it sends."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Attach to the engine, switched off."""
+        self.enabled = False
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+
+    @contextmanager
+    def switched(self, enabled: bool) -> Iterator[None]:
+        """Switch the echo on or off for the duration of a `with` block."""
+        previous, self.enabled = self.enabled, enabled
+        try:
+            yield
+        finally:
+            self.enabled = previous
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if self.enabled:
+            print(PROMPT + format_statement(statement, parameters))
+
+    def _commit(self, _conn: Any) -> None:
+        if self.enabled:
+            print(PROMPT + "COMMIT")
+
+    def _rollback(self, _conn: Any) -> None:
+        if self.enabled:
+            print(PROMPT + "ROLLBACK")
+
+
+def format_statement(statement: str, parameters: Any) -> str:
+    """One line of SQL, followed by its parameters as an SQL comment when there are any."""
+    line = re.sub(r"\s+", " ", statement).strip()
+    line = re.sub(r"\( ", "(", re.sub(r" \)", ")", line))
+    if parameters:
+        line += f"  -- {tuple(parameters) if isinstance(parameters, list) else parameters}"
+    return line
