@@ -1,5 +1,7 @@
 """What a notebook's first cell calls: a Flask app, its context pushed, on a fresh seeded database."""
 
+import contextlib
+
 from flask import Flask
 from flask.ctx import AppContext
 from IPython import get_ipython
@@ -58,8 +60,6 @@ def _end_previous_lesson() -> None:
     while _pushed:
         context = _pushed.pop()
         db.session.remove()
-        try:
+        with contextlib.suppress(AssertionError, RuntimeError, LookupError):
             context.pop()
-        except (AssertionError, RuntimeError, LookupError):
-            pass
         dispose(context.app)

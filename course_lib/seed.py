@@ -37,9 +37,7 @@ ANNOTATIONS = [
 
 def add_seed_data(session: Session) -> None:
     """Add the seed readers, books, reviews and annotations to the session (the caller commits)."""
-    session.add_all(
-        Reader(id=id_, name=name, surname=surname, email=email) for id_, name, surname, email in READERS
-    )
+    session.add_all(Reader(id=id_, name=name, surname=surname, email=email) for id_, name, surname, email in READERS)
     session.add_all(
         Book(id=id_, title=title, author_name=name, author_surname=surname, month=month, year=year)
         for id_, title, name, surname, month, year in BOOKS
@@ -49,6 +47,5 @@ def add_seed_data(session: Session) -> None:
         for id_, stars, reader, book, text in REVIEWS
     )
     session.add_all(
-        Annotation(id=id_, reviewer_id=reader, book_id=book, text=text)
-        for id_, reader, book, text in ANNOTATIONS
+        Annotation(id=id_, reviewer_id=reader, book_id=book, text=text) for id_, reader, book, text in ANNOTATIONS
     )

@@ -20,8 +20,7 @@ EXPECTED = {"name": "Peter", "surname": "Johnson", "email": "peter.johnson@examp
 
 @checkpoint(
     NEW_READER,
-    'Create new_reader: a Reader named Peter Johnson with the email "peter.johnson@example.com". '
-    "Do not give it an id.",
+    'Create new_reader: a Reader named Peter Johnson with the email "peter.johnson@example.com". Do not give it an id.',
 )
 def judge_new_reader(attempt: Attempt) -> Verdict:
     """Run the answer again on a scratch database and judge the Reader it creates."""
@@ -33,10 +32,14 @@ def judge_new_reader(attempt: Attempt) -> Verdict:
         namespace.pop("new_reader", None)
         error = run_answer(attempt.answer.source, namespace, attempt.transform)
         if error is not None:
-            return _mistake(NEW_READER, f"Run again on a fresh database, your answer cell raised {describe_error(error)}.")
+            return _mistake(
+                NEW_READER, f"Run again on a fresh database, your answer cell raised {describe_error(error)}."
+            )
         reader = namespace.get("new_reader")
         if not isinstance(reader, Reader):
-            return _mistake(NEW_READER, "Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...).")
+            return _mistake(
+                NEW_READER, "Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...)."
+            )
         if id_set_by_hand(db.session, reader):
             return _mistake(
                 NEW_READER,
@@ -46,7 +49,9 @@ def judge_new_reader(attempt: Attempt) -> Verdict:
         wrong = _wrong_values(reader)
     if wrong:
         return _mistake(NEW_READER, " ".join(wrong))
-    return _passed(NEW_READER, "new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id.")
+    return _passed(
+        NEW_READER, "new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id."
+    )
 
 
 @checkpoint(ADD, "Add new_reader to the session with db.session.add(new_reader).")
@@ -60,16 +65,19 @@ def judge_add(attempt: Attempt) -> Verdict:
         return _passed(ADD, "new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.")
     if _names_without_calling(attempt.answer.source, "add"):
         return _mistake(
-            ADD, "You wrote db.session.add without parentheses: that names the method but never calls it. "
+            ADD,
+            "You wrote db.session.add without parentheses: that names the method but never calls it. "
             "Write db.session.add(new_reader).",
         )
     if any(isinstance(other, Reader) and _same_values(other, reader) for other in db.session.new):
         return _mistake(
-            ADD, "You added another Reader with Peter's details, not new_reader itself. "
+            ADD,
+            "You added another Reader with Peter's details, not new_reader itself. "
             "The session tracks objects, not values: write db.session.add(new_reader).",
         )
     return _mistake(
-        ADD, "new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
+        ADD,
+        "new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
         "(A rollback also takes pending objects out of the session: if you rolled back, add it again.)",
     )
 
@@ -95,20 +103,25 @@ def _not_committed(reader: Reader) -> Verdict | None:
     """A verdict when the student's own session did not commit new_reader."""
     if not db.session.is_active:
         return _mistake(
-            COMMIT, "The session is stuck in a failed transaction: something failed and nothing rolled back, so "
+            COMMIT,
+            "The session is stuck in a failed transaction: something failed and nothing rolled back, so "
             "every further use raises PendingRollbackError. Run db.session.rollback(), then fix your except branch.",
         )
     state = inspect(reader)
     if state.pending:
-        return _mistake(COMMIT, "new_reader is still pending: nothing sent it to the database. Call db.session.commit().")
+        return _mistake(
+            COMMIT, "new_reader is still pending: nothing sent it to the database. Call db.session.commit()."
+        )
     if state.transient or state.detached or state.deleted:
         return _mistake(
-            COMMIT, "new_reader is not in the database: it is no longer in the session. If your commit failed and "
-            "was rolled back, the rollback discarded it: fix the earlier checkpoints and run the notebook from the top.",
+            COMMIT,
+            "new_reader is not in the database: it is no longer in the session. If your commit failed and "
+            "was rolled back, the rollback discarded it: fix the earlier checkpoints, then run the notebook again.",
         )
     if flushed_not_committed(db.session, reader):
         return _mistake(
-            COMMIT, f"new_reader was flushed, not committed: the INSERT ran and gave it id {reader.id}, but the "
+            COMMIT,
+            f"new_reader was flushed, not committed: the INSERT ran and gave it id {reader.id}, but the "
             "transaction is still open and a rollback would erase it. Call db.session.commit().",
         )
     return None
@@ -129,20 +142,25 @@ def _failure_handling(attempt: Attempt) -> Verdict | None:
         if rolled_back:
             return None
         return _mistake(
-            COMMIT, "When the commit fails, your except branch does not call db.session.rollback(): the session "
+            COMMIT,
+            "When the commit fails, your except branch does not call db.session.rollback(): the session "
             "stays in the failed transaction and its next use raises PendingRollbackError.",
         )
     if not isinstance(error, IntegrityError):
-        return _mistake(COMMIT, f"When the commit fails, your code raises {describe_error(error)} instead of rolling back.")
+        return _mistake(
+            COMMIT, f"When the commit fails, your code raises {describe_error(error)} instead of rolling back."
+        )
     if rolled_back:
         return _mistake(
-            COMMIT, "When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
+            COMMIT,
+            "When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
             "cell stops with a traceback. Handle it in the except branch (for example print a message) instead.",
         )
     tries = [node for node in ast.walk(_parse(source)) if isinstance(node, ast.Try)]
     if not tries:
         return _mistake(
-            COMMIT, "You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
+            COMMIT,
+            "You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
             "constraint) the IntegrityError stops the cell and the session is left needing a rollback.",
         )
     guarded = [node for node in tries if any(_calls(statement, "commit") for statement in node.body)]
@@ -150,7 +168,8 @@ def _failure_handling(attempt: Attempt) -> Verdict | None:
         return _mistake(COMMIT, "Your db.session.commit() is outside the try block, so except never sees its failure.")
     caught = ", ".join(_caught_names(guarded, namespace)) or "nothing"
     return _mistake(
-        COMMIT, f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
+        COMMIT,
+        f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
         "which it cannot catch. Write: from sqlalchemy.exc import IntegrityError ... except IntegrityError:",
     )
 
@@ -161,7 +180,9 @@ def _missing_new_reader(checkpoint_id: str, namespace: dict[str, Any]) -> Verdic
         return _mistake(checkpoint_id, "There is no variable named new_reader yet: create it in the first checkpoint.")
     reader = namespace["new_reader"]
     if reader is Reader:
-        return _mistake(checkpoint_id, "new_reader is the Reader class itself: call it, Reader(name=..., ...), to make a reader.")
+        return _mistake(
+            checkpoint_id, "new_reader is the Reader class itself: call it, Reader(name=..., ...), to make a reader."
+        )
     if not isinstance(reader, Reader):
         return _mistake(checkpoint_id, f"new_reader is a {type(reader).__name__}, not a Reader object.")
     return None
@@ -216,8 +237,8 @@ def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
         if handler.type is None:
             continue
         try:
-            caught = eval(compile(ast.Expression(handler.type), "<except>", "eval"), dict(namespace))  # noqa: S307
-        except Exception:  # noqa: BLE001 - an undefined name in an except clause is still worth reporting
+            caught = eval(compile(ast.Expression(handler.type), "<except>", "eval"), dict(namespace))
+        except Exception:
             names.append(ast.unparse(handler.type))
             continue
         for kind in caught if isinstance(caught, tuple) else (caught,):

@@ -63,7 +63,7 @@ def judge(
         return Verdict(checkpoint_id, Status.RAISED, _raised_message(answer.error))
     try:
         return found.judge(Attempt(namespace, answer, transform))
-    except Exception as error:  # noqa: BLE001 - a broken check must answer, not crash the student's notebook
+    except Exception as error:
         return Verdict(
             checkpoint_id,
             Status.CHECK_FAILED,

@@ -31,7 +31,7 @@ def run_answer(source: str, namespace: dict[str, Any], transform: Callable[[str]
         code = compile(transform(source), "<answer cell>", "exec")
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
             exec(code, namespace)
-    except Exception as error:  # noqa: BLE001 - the student's code may raise anything; that is the observation
+    except Exception as error:
         return error
     return None
 
@@ -55,7 +55,7 @@ _NO_TWIN = object()
 
 
 def _scratch_twin(value: Any, scratch_app: Flask, scratch_session: Session) -> Any:
-    """The scratch counterpart of a value, _NO_TWIN if it has none, or the value itself if it is not tied to a database."""
+    """The scratch counterpart of a value, _NO_TWIN if it has none, or the value itself if no database is involved."""
     if isinstance(value, Flask):
         return scratch_app
     if isinstance(value, Session):
