@@ -1,13 +1,15 @@
 """Flask apps with a fresh, seeded book-club database (in-memory SQLite unless COURSE_DATABASE says otherwise)."""
 
+import functools
 import os
+import sqlite3
 
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, StaticPool, create_engine, event
 from sqlalchemy.engine import make_url
 
 from course_lib.models import db
-from course_lib.seed import add_seed_data
+from course_lib.seed import insert_seed_data
 from course_lib.sql_echo import SqlEcho
 
 DATABASE_VARIABLE = "COURSE_DATABASE"
@@ -19,19 +21,26 @@ def database_url() -> str:
     return os.environ.get(DATABASE_VARIABLE) or IN_MEMORY_SQLITE
 
 
+def is_in_memory_sqlite(url: str) -> bool:
+    """True for an SQLite URL without a file: each connection is a new, private database."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
 def create_course_app(url: str = IN_MEMORY_SQLITE) -> Flask:
     """A Flask app bound to `url`, whose database holds exactly the seed data."""
     app = Flask("course_lib")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    in_memory = is_in_memory_sqlite(url)
+    if in_memory:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": _copy_of_seeded_template}
     db.init_app(app)
     with app.app_context():
         if make_url(url).get_backend_name() == "sqlite":
             _use_explicit_sqlite_transactions(db.engine)
         app.extensions["course_lib.sql_echo"] = SqlEcho(db.engine)
-        db.drop_all()
-        db.create_all()
-        add_seed_data(db.session)
-        db.session.commit()
+        if not in_memory:
+            _replace_with_seeded_schema(db.engine)
     return app
 
 
@@ -46,12 +55,36 @@ def dispose(app: Flask) -> None:
         db.engine.dispose()
 
 
+def _replace_with_seeded_schema(engine: Engine) -> None:
+    """Drop the course's tables if they exist, create them and insert the seed data, in one transaction."""
+    with engine.begin() as connection:
+        db.metadata.drop_all(connection)
+        db.metadata.create_all(connection)
+        insert_seed_data(connection)
+
+
+@functools.cache
+def _seeded_template() -> sqlite3.Connection:
+    """An in-memory SQLite database with the schema and seed data, built once per process and only copied."""
+    template = sqlite3.connect(":memory:", check_same_thread=False)
+    engine = create_engine(IN_MEMORY_SQLITE, creator=lambda: template, poolclass=StaticPool)
+    _replace_with_seeded_schema(engine)
+    return template
+
+
+def _copy_of_seeded_template() -> sqlite3.Connection:
+    """A new private in-memory database, copied from the seeded template with SQLite's online backup API."""
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    _seeded_template().backup(connection)
+    return connection
+
+
 def _use_explicit_sqlite_transactions(engine: Engine) -> None:
     """SQLAlchemy's documented recipe: let SQLAlchemy, not the sqlite3 driver, emit BEGIN, so savepoints work."""
 
     @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection: object, _record: object) -> None:
-        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    def _no_driver_transactions(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
     def _begin(connection: object) -> None:

@@ -1,6 +1,6 @@
 """The book-club seed data that every lesson and exercise starts from."""
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert
 
 from course_lib.models import Annotation, Book, Reader, Review
 
@@ -35,17 +35,13 @@ ANNOTATIONS = [
 ]
 
 
-def add_seed_data(session: Session) -> None:
-    """Add the seed readers, books, reviews and annotations to the session (the caller commits)."""
-    session.add_all(Reader(id=id_, name=name, surname=surname, email=email) for id_, name, surname, email in READERS)
-    session.add_all(
-        Book(id=id_, title=title, author_name=name, author_surname=surname, month=month, year=year)
-        for id_, title, name, surname, month, year in BOOKS
+def insert_seed_data(connection: Connection) -> None:
+    """Insert the seed rows through a Core connection (the caller's transaction commits them)."""
+    tables = (
+        (Reader, ("id", "name", "surname", "email"), READERS),
+        (Book, ("id", "title", "author_name", "author_surname", "month", "year"), BOOKS),
+        (Review, ("id", "stars", "reviewer_id", "book_id", "text"), REVIEWS),
+        (Annotation, ("id", "reviewer_id", "book_id", "text"), ANNOTATIONS),
     )
-    session.add_all(
-        Review(id=id_, stars=stars, reviewer_id=reader, book_id=book, text=text)
-        for id_, stars, reader, book, text in REVIEWS
-    )
-    session.add_all(
-        Annotation(id=id_, reviewer_id=reader, book_id=book, text=text) for id_, reader, book, text in ANNOTATIONS
-    )
+    for model, columns, rows in tables:
+        connection.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in rows])

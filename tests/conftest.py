@@ -1,0 +1,41 @@
+"""Shared fixtures: an in-process IPython shell that runs cells the way a notebook does."""
+
+from collections.abc import Iterator
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from course_lib.answers import ANSWERS
+from course_lib.checks import Verdict, judge
+
+SETUP_CELL = """\
+from sqlalchemy.exc import IntegrityError
+from course_lib import Reader, check, db, start_lesson
+app = start_lesson(show_sql=False)
+"""
+
+
+class FakeNotebook:
+    """Runs cells in a real IPython shell and judges checkpoints against its namespace."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+
+    def run(self, source: str) -> None:
+        self.shell.run_cell(source, store_history=True)
+
+    def answer(self, checkpoint: str, body: str) -> None:
+        self.run(f"# answer: {checkpoint}\n{body}")
+
+    def verdict(self, checkpoint: str) -> Verdict:
+        return judge(checkpoint, self.shell.user_ns, ANSWERS.latest(checkpoint), self.shell.transform_cell)
+
+
+@pytest.fixture
+def notebook() -> Iterator[FakeNotebook]:
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    fake = FakeNotebook(shell)
+    fake.run(SETUP_CELL)
+    yield fake
+    shell.reset(new_session=False)
