@@ -44,8 +44,8 @@ def test_new_reader_passes_in_every_style(notebook, body):
         "    db.session.rollback()\n    print('taken:', error.orig)",
         "try:\n    db.session.flush()\n    db.session.commit()\nexcept (IntegrityError, ValueError):\n"
         "    db.session.rollback()",
-        "def save():\n    try:\n        db.session.commit()\n    except IntegrityError:\n        db.session.rollback()\n"
-        "        return False\n    return True\nsave()",
+        "def save():\n    try:\n        db.session.commit()\n    except IntegrityError:\n"
+        "        db.session.rollback()\n        return False\n    return True\nsave()",
     ],
 )
 def test_commit_passes_in_every_style(notebook, body):
@@ -259,7 +259,8 @@ def run_every_check(notebook) -> None:
 
 @pytest.mark.parametrize("step", [0, 1, 2, 3])
 def test_checks_do_not_change_the_session_or_the_data(notebook, step):
-    for checkpoint, body in list(zip((NEW_READER, ADD, COMMIT), (PETER, ADD_PETER, SAFE_COMMIT)))[:step]:
+    steps = [(NEW_READER, PETER), (ADD, ADD_PETER), (COMMIT, SAFE_COMMIT)]
+    for checkpoint, body in steps[:step]:
         notebook.answer(checkpoint, body)
     state = session_state(notebook)
     run_every_check(notebook)
