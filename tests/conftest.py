@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from course_lib import lesson
 from course_lib.answers import ANSWERS
 from course_lib.checks import Verdict, judge
 
@@ -39,3 +40,4 @@ def notebook() -> Iterator[FakeNotebook]:
     fake.run(SETUP_CELL)
     yield fake
     shell.reset(new_session=False)
+    lesson._end_previous_lesson()

@@ -1,0 +1,33 @@
+# Two commands: `make lab` opens the lessons in JupyterLab, `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+LESSON ?= notebooks/03_add_and_rollback.ipynb
+
+.PHONY: setup lab test build bench clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LESSON)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+build: setup
+	$(BIN)/python -m course_lib build
+
+bench: setup
+	$(BIN)/python bench/bench_course.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""The course's notebooks in real kernels: solutions pass every check, exercises fail every check, outputs are clean."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib.checks.verdict import VERDICT_MIMETYPE
+from course_lib.course import CourseLayout
+from course_lib.execution import execute
+from course_lib.notebook_format import CHECK_TAG, checkpoint_of, checkpoints, has_tag
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = CourseLayout(ROOT)
+ALL_NOTEBOOKS = [*COURSE.lessons, *COURSE.solutions, *COURSE.exercises]
+
+
+def verdicts(notebook) -> dict[str, str]:
+    """The status each check cell reported, by checkpoint."""
+    found = {}
+    for cell in notebook.cells:
+        if has_tag(cell, CHECK_TAG):
+            data = [
+                output["data"][VERDICT_MIMETYPE]
+                for output in cell.outputs
+                if VERDICT_MIMETYPE in output.get("data", {})
+            ]
+            assert len(data) == 1, f"check cell of {checkpoint_of(cell)} showed {len(data)} verdicts"
+            found[checkpoint_of(cell)] = json.loads(data[0])["status"]
+    return found
+
+
+def run(path: Path):
+    return execute(nbformat.read(path, as_version=4), path.parent)
+
+
+def errors(notebook) -> list[str]:
+    return [
+        output.get("ename", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]
+
+
+@pytest.mark.parametrize("solution", COURSE.solutions, ids=lambda path: path.name)
+def test_every_solution_passes_every_check(solution):
+    notebook = run(solution)
+    assert errors(notebook) == []
+    assert verdicts(notebook) == dict.fromkeys(checkpoints(notebook), "passed")
+
+
+@pytest.mark.parametrize("exercise", COURSE.exercises, ids=lambda path: path.name)
+def test_every_unsolved_exercise_runs_and_every_check_says_not_done_yet(exercise):
+    notebook = run(exercise)
+    assert errors(notebook) == []
+    assert verdicts(notebook) == dict.fromkeys(checkpoints(notebook), "not_done")
+
+
+def test_a_mistake_is_diagnosed_in_a_real_kernel(tmp_path):
+    solution = nbformat.read(COURSE.root / "solutions" / "03_add_and_rollback.ipynb", as_version=4)
+    answer = next(cell for cell in solution.cells if checkpoint_of(cell) == "add_rollback.commit")
+    answer.source = "# answer: add_rollback.commit\n%time db.session.commit()"
+    notebook = execute(solution, tmp_path)
+    assert verdicts(notebook)["add_rollback.commit"] == "mistake"
+    check = next(
+        cell
+        for cell in notebook.cells
+        if has_tag(cell, CHECK_TAG) and checkpoint_of(cell) == answer.metadata.course.checkpoint
+    )
+    assert "You committed without try/except." in check.outputs[0]["data"]["text/plain"]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_notebook_is_committed_executed_in_order_with_clean_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), "run `make build` and commit"
+    stored = json.dumps([cell.outputs for cell in code])
+    assert not re.search(r" at 0x[0-9a-f]{6,}", stored), "a memory address in the outputs changes at every run"
+    assert errors(notebook) == []
