@@ -3,13 +3,13 @@
 import html
 import json
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 VERDICT_MIMETYPE = "application/vnd.course-lib.verdict+json"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How far a checkpoint got."""
 
     PASSED = "passed"
