@@ -17,6 +17,7 @@ def execute(notebook: NotebookNode, folder: Path) -> NotebookNode:
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT_SECONDS,
         record_timing=False,
+        coalesce_streams=True,
         resources={"metadata": {"path": str(folder)}},
     )
     client.execute()
