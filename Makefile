@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LESSON ?= notebooks/03_add_and_rollback.ipynb
+LAB_FLAGS ?=
 
 .PHONY: setup lab test build bench clean
 
@@ -16,7 +17,7 @@ $(INSTALLED): requirements.txt pyproject.toml
 	touch $@
 
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LESSON)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_FLAGS) $(LESSON)
 
 test: setup
 	$(BIN)/ruff check .
