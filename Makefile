@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LESSON ?= notebooks/03_add_and_rollback.ipynb
 LAB_FLAGS ?=
+# JupyterLab refuses to start as root (as in containers) unless told it is on purpose.
+AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 .PHONY: setup lab test build bench clean
 
@@ -17,7 +19,7 @@ $(INSTALLED): requirements.txt pyproject.toml
 	touch $@
 
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_FLAGS) $(LESSON)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(AS_ROOT) $(LAB_FLAGS) $(LESSON)
 
 test: setup
 	$(BIN)/ruff check .
