@@ -62,7 +62,7 @@ def check_cell(shell: InteractiveShell, checkpoint: str) -> Callable[[], None]:
     """What a check cell does, minus the display: judge the checkpoint against the shell's namespace."""
 
     def run() -> None:
-        verdict = judge(checkpoint, shell.user_ns, ANSWERS.latest(checkpoint), shell.transform_cell)
+        verdict = judge(checkpoint, shell.user_ns, ANSWERS.latest, shell.transform_cell)
         assert verdict.status is Status.PASSED, verdict
 
     return run

@@ -21,7 +21,7 @@ def id_set_by_hand(session: Session | None, instance: Any) -> bool:
 
 
 def flushed_not_committed(session: Session, instance: Any) -> bool:
-    """True when the object's INSERT was flushed in the transaction that is still open."""
+    """True when an INSERT, UPDATE or DELETE of the object was flushed in the transaction that is still open."""
     return instance in session.info.get(_UNCOMMITTED, ())
 
 
@@ -36,12 +36,14 @@ def _note_ids_set_by_hand(session: Session, _context: Any, _instances: Any) -> N
             _remembered(session, _HAND_IDS).add(instance)
 
 
-@event.listens_for(db.session, "pending_to_persistent")
-def _note_flushed(session: Session, instance: Any) -> None:
-    _remembered(session, _UNCOMMITTED).add(instance)
+@event.listens_for(db.session, "after_flush")
+def _note_flushed(session: Session, _context: Any) -> None:
+    changed = [*session.new, *session.deleted, *(obj for obj in session.dirty if session.is_modified(obj))]
+    _remembered(session, _UNCOMMITTED).update(changed)
 
 
 @event.listens_for(db.session, "persistent_to_transient")
+@event.listens_for(db.session, "deleted_to_persistent")
 def _forget_rolled_back(session: Session, instance: Any) -> None:
     _remembered(session, _UNCOMMITTED).discard(instance)
 

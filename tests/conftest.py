@@ -29,7 +29,7 @@ class FakeNotebook:
         self.run(f"# answer: {checkpoint}\n{body}")
 
     def verdict(self, checkpoint: str) -> Verdict:
-        return judge(checkpoint, self.shell.user_ns, ANSWERS.latest(checkpoint), self.shell.transform_cell)
+        return judge(checkpoint, self.shell.user_ns, ANSWERS.latest, self.shell.transform_cell)
 
 
 @pytest.fixture

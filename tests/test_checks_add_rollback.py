@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import inspect, select
 
-from course_lib.checks import CHECKPOINTS, Status
+from course_lib.checks import Status
+from course_lib.manifest import load_manifest
 from course_lib.checks.add_rollback import ADD, COMMIT, NEW_READER
 
 PETER = 'new_reader = Reader(name="Peter", surname="Johnson", email="peter.johnson@example.com")'
@@ -72,7 +73,7 @@ def test_placeholder_is_not_done_yet(notebook, checkpoint, placeholder):
     notebook.answer(checkpoint, placeholder)
     verdict = notebook.verdict(checkpoint)
     assert verdict.status is Status.NOT_DONE
-    assert verdict.message == CHECKPOINTS[checkpoint].task
+    assert verdict.message == load_manifest().checkpoint(checkpoint).task
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_lib.checks import CHECKPOINTS
+from course_lib.checks import JUDGES
 from course_lib.cli import main
 from course_lib.course import CourseLayout
 from course_lib.exercise_builder import exercise_from_solution, strip_solutions, without_outputs
@@ -75,12 +75,12 @@ def test_format_problems_are_each_named(change, problem):
 def test_solution_is_well_formed_and_its_checkpoints_exist(solution):
     notebook = nbformat.read(solution, as_version=4)
     assert format_problems(notebook) == []
-    assert set(checkpoints(notebook)) <= set(CHECKPOINTS)
+    assert set(checkpoints(notebook)) <= set(JUDGES)
 
 
 def test_every_registered_checkpoint_has_a_solution():
     covered = {id_ for path in COURSE.solutions for id_ in checkpoints(nbformat.read(path, as_version=4))}
-    assert covered == set(CHECKPOINTS)
+    assert covered == set(JUDGES)
 
 
 @pytest.mark.parametrize("solution", COURSE.solutions, ids=lambda path: path.name)

@@ -4,7 +4,7 @@ import pytest
 
 from course_lib.database import create_course_app, dispose
 from course_lib.journal import flushed_not_committed, id_set_by_hand
-from course_lib.models import Reader, db
+from course_lib.models import Book, Reader, db
 
 
 @pytest.fixture
@@ -49,3 +49,21 @@ def test_rollback_forgets_flushed_rows(session):
     session.flush()
     session.rollback()
     assert not flushed_not_committed(session, reader)
+
+
+def test_flushed_updates_and_deletes_are_uncommitted_until_the_commit(session):
+    book, ann = db.session.get(Book, 19), db.session.get(Reader, 123)
+    session.delete(ann)  # loads ann's reviews and annotations for the cascade: a query, so an autoflush
+    book.month = "June"
+    assert not flushed_not_committed(session, book) and not flushed_not_committed(session, ann)
+    session.flush()
+    assert flushed_not_committed(session, book) and flushed_not_committed(session, ann)
+    session.commit()
+    assert not flushed_not_committed(session, book) and not flushed_not_committed(session, ann)
+
+
+def test_an_unchanged_dirty_object_is_not_an_uncommitted_update(session):
+    book = db.session.get(Book, 19)
+    book.month = book.month
+    session.flush()
+    assert not flushed_not_committed(session, book)

@@ -5,10 +5,10 @@ from IPython.display import display
 
 from course_lib.answers import ANSWERS
 from course_lib.checks import add_rollback
-from course_lib.checks.checkpoint import CHECKPOINTS, judge
+from course_lib.checks.checkpoint import JUDGES, judge
 from course_lib.checks.verdict import Status, Verdict
 
-__all__ = ["CHECKPOINTS", "Status", "Verdict", "add_rollback", "check", "judge"]
+__all__ = ["JUDGES", "Status", "Verdict", "add_rollback", "check", "judge"]
 
 
 def check(checkpoint_id: str) -> None:
@@ -17,4 +17,4 @@ def check(checkpoint_id: str) -> None:
     if shell is None:
         print("Checks run inside a Jupyter notebook: open the exercise in JupyterLab.")
         return
-    display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest(checkpoint_id), shell.transform_cell))
+    display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest, shell.transform_cell))

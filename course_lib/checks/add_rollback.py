@@ -18,10 +18,7 @@ COMMIT = "add_rollback.commit"
 EXPECTED = {"name": "Peter", "surname": "Johnson", "email": "peter.johnson@example.com"}
 
 
-@checkpoint(
-    NEW_READER,
-    'Create new_reader: a Reader named Peter Johnson with the email "peter.johnson@example.com". Do not give it an id.',
-)
+@checkpoint(NEW_READER)
 def judge_new_reader(attempt: Attempt) -> Verdict:
     """Run the answer again on a scratch database and judge the Reader it creates."""
     problem = _missing_new_reader(NEW_READER, attempt.namespace)
@@ -54,7 +51,7 @@ def judge_new_reader(attempt: Attempt) -> Verdict:
     )
 
 
-@checkpoint(ADD, "Add new_reader to the session with db.session.add(new_reader).")
+@checkpoint(ADD)
 def judge_add(attempt: Attempt) -> Verdict:
     """Pass when new_reader is in the student's session, pending or already persistent."""
     problem = _missing_new_reader(ADD, attempt.namespace)
@@ -82,11 +79,7 @@ def judge_add(attempt: Attempt) -> Verdict:
     )
 
 
-@checkpoint(
-    COMMIT,
-    "Commit inside try/except: call db.session.commit() in the try block, and db.session.rollback() in the "
-    "except IntegrityError: branch.",
-)
+@checkpoint(COMMIT)
 def judge_commit(attempt: Attempt) -> Verdict:
     """Pass when Peter is committed, the session is usable, and the answer rolls back a commit that fails."""
     problem = _missing_new_reader(COMMIT, attempt.namespace) or _not_committed(attempt.namespace["new_reader"])

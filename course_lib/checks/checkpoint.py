@@ -7,34 +7,28 @@ from typing import Any
 
 from course_lib.answers import AnswerRun
 from course_lib.checks.verdict import Status, Verdict
+from course_lib.manifest import load_manifest
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """What a check sees: the student's namespace and the latest run of the answer cell."""
+    """What a check sees: the student's namespace, the latest run of the answer cell and of the ones before it."""
 
     namespace: dict[str, Any]
     answer: AnswerRun
+    earlier: tuple[AnswerRun, ...] = ()
     transform: Callable[[str], str] = field(default=str)
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """One checkpoint: its id, the task (said while it is not done) and the judge of a finished attempt."""
-
-    id: str
-    task: str
-    judge: Callable[[Attempt], Verdict]
+Judge = Callable[[Attempt], Verdict]
+JUDGES: dict[str, Judge] = {}
 
 
-CHECKPOINTS: dict[str, Checkpoint] = {}
+def checkpoint(checkpoint_id: str) -> Callable[[Judge], Judge]:
+    """Register the decorated function as the judge of a checkpoint listed in the manifest."""
 
-
-def checkpoint(checkpoint_id: str, task: str) -> Callable[[Callable[[Attempt], Verdict]], Callable[[Attempt], Verdict]]:
-    """Register the decorated function as the judge of a checkpoint."""
-
-    def register(judge_attempt: Callable[[Attempt], Verdict]) -> Callable[[Attempt], Verdict]:
-        CHECKPOINTS[checkpoint_id] = Checkpoint(checkpoint_id, task, judge_attempt)
+    def register(judge_attempt: Judge) -> Judge:
+        JUDGES[checkpoint_id] = judge_attempt
         return judge_attempt
 
     return register
@@ -43,14 +37,16 @@ def checkpoint(checkpoint_id: str, task: str) -> Callable[[Callable[[Attempt], V
 def judge(
     checkpoint_id: str,
     namespace: dict[str, Any],
-    answer: AnswerRun | None,
+    latest: Callable[[str], AnswerRun | None],
     transform: Callable[[str], str] = str,
 ) -> Verdict:
-    """The verdict on a checkpoint, given the student's namespace and the latest run of its answer cell."""
-    found = CHECKPOINTS.get(checkpoint_id)
-    if found is None:
-        known = ", ".join(sorted(CHECKPOINTS))
+    """The verdict on a checkpoint, given the student's namespace and the latest run of each answer cell."""
+    manifest = load_manifest()
+    info, found = manifest.checkpoint(checkpoint_id), JUDGES.get(checkpoint_id)
+    if info is None or found is None:
+        known = ", ".join(sorted(JUDGES))
         return Verdict(checkpoint_id, Status.CHECK_FAILED, f"There is no checkpoint of that name. Known: {known}.")
+    answer = latest(checkpoint_id)
     if answer is None:
         return Verdict(
             checkpoint_id,
@@ -58,11 +54,12 @@ def judge(
             f"Run your answer cell first (the cell that starts with `# answer: {checkpoint_id}`), then this check.",
         )
     if is_placeholder(answer.source):
-        return Verdict(checkpoint_id, Status.NOT_DONE, found.task)
+        return Verdict(checkpoint_id, Status.NOT_DONE, info.task)
     if answer.error is not None:
-        return Verdict(checkpoint_id, Status.RAISED, _raised_message(answer.error))
+        return _raised(checkpoint_id, answer.error)
+    earlier = tuple(run for id_ in manifest.checkpoints_before(checkpoint_id) if (run := latest(id_)) is not None)
     try:
-        return found.judge(Attempt(namespace, answer, transform))
+        return found(Attempt(namespace, answer, earlier, transform))
     except Exception as error:
         return Verdict(
             checkpoint_id,
@@ -87,11 +84,30 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
 
 
-def _raised_message(error: BaseException) -> str:
+KNOWN_ERRORS: tuple[tuple[type[BaseException], str, str], ...] = (
+    (
+        SyntaxError,
+        'perhaps you meant "=="',
+        "You wrote = inside a condition: = assigns, == compares. Write, for example, "
+        'where(Reader.surname == "Adams").',
+    ),
+    (
+        TypeError,
+        "filter_by() takes 1 positional argument",
+        'filter_by takes keyword arguments, filter_by(surname="Adams"), not an expression. '
+        'An expression such as Reader.surname == "Adams" goes in where(...).',
+    ),
+)
+
+
+def _raised(checkpoint_id: str, error: BaseException) -> Verdict:
+    for kind, fragment, diagnosis in KNOWN_ERRORS:
+        if isinstance(error, kind) and fragment in str(error):
+            return Verdict(checkpoint_id, Status.MISTAKE, diagnosis)
     message = f"Your answer cell stopped with {describe_error(error)}. Fix it, run it again, then run this check."
     if type(error).__name__ in ("IntegrityError", "PendingRollbackError"):
         message += " If you ran cells more than once, restart from a fresh database: run the notebook from the top."
-    return message
+    return Verdict(checkpoint_id, Status.RAISED, message)
 
 
 def _is_ellipsis(node: ast.expr) -> bool:
