@@ -62,7 +62,8 @@ class Manifest:
             for info in lesson.checkpoints:
                 if not info.id.startswith(f"{lesson.exercise}."):
                     problems.append(f"{info.id}: the id does not start with its exercise, {lesson.exercise}.")
-                problems += [f"{info.id}: empty {field}" for field in ("task", "hint") if not getattr(info, field).strip()]
+                empty = [field for field in ("task", "hint") if not getattr(info, field).strip()]
+                problems += [f"{info.id}: empty {field}" for field in empty]
         ids = [info.id for info in self.checkpoint_infos()]
         problems += [f"{id_}: listed more than once" for id_ in sorted(set(ids)) if ids.count(id_) > 1]
         return problems

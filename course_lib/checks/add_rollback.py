@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
 from course_lib.checks.replay import run_answer, scratch_database, scratch_namespace
-from course_lib.checks.verdict import Status, Verdict
+from course_lib.checks.source_code import calls, names_without_calling, try_statements
+from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed, id_set_by_hand
 from course_lib.models import Reader, db
 
@@ -29,24 +30,24 @@ def judge_new_reader(attempt: Attempt) -> Verdict:
         namespace.pop("new_reader", None)
         error = run_answer(attempt.answer.source, namespace, attempt.transform)
         if error is not None:
-            return _mistake(
+            return mistake(
                 NEW_READER, f"Run again on a fresh database, your answer cell raised {describe_error(error)}."
             )
         reader = namespace.get("new_reader")
         if not isinstance(reader, Reader):
-            return _mistake(
+            return mistake(
                 NEW_READER, "Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...)."
             )
         if id_set_by_hand(db.session, reader):
-            return _mistake(
+            return mistake(
                 NEW_READER,
                 f"You gave new_reader the id {inspect(reader).identity or reader.id} by hand. Leave id out: "
                 "the database generates it when the INSERT runs, so it can never collide with another reader's.",
             )
         wrong = _wrong_values(reader)
     if wrong:
-        return _mistake(NEW_READER, " ".join(wrong))
-    return _passed(
+        return mistake(NEW_READER, " ".join(wrong))
+    return passed(
         NEW_READER, "new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id."
     )
 
@@ -59,20 +60,20 @@ def judge_add(attempt: Attempt) -> Verdict:
         return problem
     reader = attempt.namespace["new_reader"]
     if reader in db.session:
-        return _passed(ADD, "new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.")
-    if _names_without_calling(attempt.answer.source, "add"):
-        return _mistake(
+        return passed(ADD, "new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.")
+    if names_without_calling(attempt.answer.source, "add"):
+        return mistake(
             ADD,
             "You wrote db.session.add without parentheses: that names the method but never calls it. "
             "Write db.session.add(new_reader).",
         )
     if any(isinstance(other, Reader) and _same_values(other, reader) for other in db.session.new):
-        return _mistake(
+        return mistake(
             ADD,
             "You added another Reader with Peter's details, not new_reader itself. "
             "The session tracks objects, not values: write db.session.add(new_reader).",
         )
-    return _mistake(
+    return mistake(
         ADD,
         "new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
         "(A rollback also takes pending objects out of the session: if you rolled back, add it again.)",
@@ -85,7 +86,7 @@ def judge_commit(attempt: Attempt) -> Verdict:
     problem = _missing_new_reader(COMMIT, attempt.namespace) or _not_committed(attempt.namespace["new_reader"])
     if problem:
         return problem
-    return _failure_handling(attempt) or _passed(
+    return _failure_handling(attempt) or passed(
         COMMIT,
         "Peter is committed, and when the commit fails (tested on a scratch database with his email already taken) "
         "your code rolls back and the session stays usable.",
@@ -95,24 +96,24 @@ def judge_commit(attempt: Attempt) -> Verdict:
 def _not_committed(reader: Reader) -> Verdict | None:
     """A verdict when the student's own session did not commit new_reader."""
     if not db.session.is_active:
-        return _mistake(
+        return mistake(
             COMMIT,
             "The session is stuck in a failed transaction: something failed and nothing rolled back, so "
             "every further use raises PendingRollbackError. Run db.session.rollback(), then fix your except branch.",
         )
     state = inspect(reader)
     if state.pending:
-        return _mistake(
+        return mistake(
             COMMIT, "new_reader is still pending: nothing sent it to the database. Call db.session.commit()."
         )
     if state.transient or state.detached or state.deleted:
-        return _mistake(
+        return mistake(
             COMMIT,
             "new_reader is not in the database: it is no longer in the session. If your commit failed and "
             "was rolled back, the rollback discarded it: fix the earlier checkpoints, then run the notebook again.",
         )
     if flushed_not_committed(db.session, reader):
-        return _mistake(
+        return mistake(
             COMMIT,
             f"new_reader was flushed, not committed: the INSERT ran and gave it id {reader.id}, but the "
             "transaction is still open and a rollback would erase it. Call db.session.commit().",
@@ -134,33 +135,33 @@ def _failure_handling(attempt: Attempt) -> Verdict | None:
     if error is None:
         if rolled_back:
             return None
-        return _mistake(
+        return mistake(
             COMMIT,
             "When the commit fails, your except branch does not call db.session.rollback(): the session "
             "stays in the failed transaction and its next use raises PendingRollbackError.",
         )
     if not isinstance(error, IntegrityError):
-        return _mistake(
+        return mistake(
             COMMIT, f"When the commit fails, your code raises {describe_error(error)} instead of rolling back."
         )
     if rolled_back:
-        return _mistake(
+        return mistake(
             COMMIT,
             "When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
             "cell stops with a traceback. Handle it in the except branch (for example print a message) instead.",
         )
-    tries = [node for node in ast.walk(_parse(source)) if isinstance(node, ast.Try)]
+    tries = try_statements(source)
     if not tries:
-        return _mistake(
+        return mistake(
             COMMIT,
             "You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
             "constraint) the IntegrityError stops the cell and the session is left needing a rollback.",
         )
-    guarded = [node for node in tries if any(_calls(statement, "commit") for statement in node.body)]
+    guarded = [node for node in tries if any(calls(statement, "commit") for statement in node.body)]
     if not guarded:
-        return _mistake(COMMIT, "Your db.session.commit() is outside the try block, so except never sees its failure.")
+        return mistake(COMMIT, "Your db.session.commit() is outside the try block, so except never sees its failure.")
     caught = ", ".join(_caught_names(guarded, namespace)) or "nothing"
-    return _mistake(
+    return mistake(
         COMMIT,
         f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
         "which it cannot catch. Write: from sqlalchemy.exc import IntegrityError ... except IntegrityError:",
@@ -170,14 +171,14 @@ def _failure_handling(attempt: Attempt) -> Verdict | None:
 def _missing_new_reader(checkpoint_id: str, namespace: dict[str, Any]) -> Verdict | None:
     """A verdict when new_reader does not exist or is not a Reader object."""
     if "new_reader" not in namespace:
-        return _mistake(checkpoint_id, "There is no variable named new_reader yet: create it in the first checkpoint.")
+        return mistake(checkpoint_id, "There is no variable named new_reader yet: create it in the first checkpoint.")
     reader = namespace["new_reader"]
     if reader is Reader:
-        return _mistake(
+        return mistake(
             checkpoint_id, "new_reader is the Reader class itself: call it, Reader(name=..., ...), to make a reader."
         )
     if not isinstance(reader, Reader):
-        return _mistake(checkpoint_id, f"new_reader is a {type(reader).__name__}, not a Reader object.")
+        return mistake(checkpoint_id, f"new_reader is a {type(reader).__name__}, not a Reader object.")
     return None
 
 
@@ -200,29 +201,6 @@ def _same_values(one: Reader, other: Reader) -> bool:
     return all(inspect(one).dict.get(key) == inspect(other).dict.get(key) for key in EXPECTED)
 
 
-def _parse(source: str) -> ast.Module:
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return ast.Module(body=[], type_ignores=[])
-
-
-def _calls(node: ast.AST, method: str) -> bool:
-    """True when the code calls a method of that name anywhere inside node."""
-    return any(
-        isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == method
-        for inner in ast.walk(node)
-    )
-
-
-def _names_without_calling(source: str, method: str) -> bool:
-    """True when a statement is just `something.method`, naming the method without calling it."""
-    return any(
-        isinstance(node, ast.Expr) and isinstance(node.value, ast.Attribute) and node.value.attr == method
-        for node in ast.walk(_parse(source))
-    )
-
-
 def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
     """The qualified names of the exception classes the except clauses catch."""
     names = []
@@ -241,11 +219,3 @@ def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
 
 def _qualified_name(kind: type) -> str:
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _mistake(checkpoint_id: str, message: str) -> Verdict:
-    return Verdict(checkpoint_id, Status.MISTAKE, message)
-
-
-def _passed(checkpoint_id: str, message: str) -> Verdict:
-    return Verdict(checkpoint_id, Status.PASSED, message)

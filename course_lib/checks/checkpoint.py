@@ -19,6 +19,11 @@ class Attempt:
     earlier: tuple[AnswerRun, ...] = ()
     transform: Callable[[str], str] = field(default=str)
 
+    @property
+    def sources(self) -> list[str]:
+        """The sources of the earlier answer cells and this one, in course order."""
+        return [run.source for run in (*self.earlier, self.answer)]
+
 
 Judge = Callable[[Attempt], Verdict]
 JUDGES: dict[str, Judge] = {}
@@ -88,8 +93,7 @@ KNOWN_ERRORS: tuple[tuple[type[BaseException], str, str], ...] = (
     (
         SyntaxError,
         'perhaps you meant "=="',
-        "You wrote = inside a condition: = assigns, == compares. Write, for example, "
-        'where(Reader.surname == "Adams").',
+        'You wrote = inside a condition: = assigns, == compares. Write, for example, where(Reader.surname == "Adams").',
     ),
     (
         TypeError,

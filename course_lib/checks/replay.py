@@ -1,7 +1,7 @@
 """Runs an answer cell again, on a scratch database, without touching the student's session or data."""
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Any
 
@@ -33,6 +33,14 @@ def run_answer(source: str, namespace: dict[str, Any], transform: Callable[[str]
             exec(code, namespace)
     except Exception as error:
         return error
+    return None
+
+
+def run_answers(sources: Sequence[str], namespace: dict[str, Any], transform: Callable[[str], str] = str) -> Any:
+    """Run answer cells in order, like a student running them top to bottom; return the first exception, if any."""
+    for source in sources:
+        if (error := run_answer(source, namespace, transform)) is not None:
+            return error
     return None
 
 

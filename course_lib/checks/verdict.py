@@ -58,3 +58,13 @@ class Verdict:
             ),
             VERDICT_MIMETYPE: json.dumps({**asdict(self), "status": self.status.name.lower()}),
         }
+
+
+def passed(checkpoint_id: str, message: str) -> Verdict:
+    """A pass, with what was verified."""
+    return Verdict(checkpoint_id, Status.PASSED, message)
+
+
+def mistake(checkpoint_id: str, message: str) -> Verdict:
+    """A diagnosed mistake, with how to fix it."""
+    return Verdict(checkpoint_id, Status.MISTAKE, message)
