@@ -4,11 +4,23 @@ from IPython import get_ipython
 from IPython.display import display
 
 from course_lib.answers import ANSWERS
-from course_lib.checks import add_rollback
+from course_lib.checks import add_and_commit, add_rollback, deleting, reading, the_database, updating
 from course_lib.checks.checkpoint import JUDGES, judge
 from course_lib.checks.verdict import Status, Verdict
 
-__all__ = ["JUDGES", "Status", "Verdict", "add_rollback", "check", "judge"]
+__all__ = [
+    "JUDGES",
+    "Status",
+    "Verdict",
+    "add_and_commit",
+    "add_rollback",
+    "check",
+    "deleting",
+    "judge",
+    "reading",
+    "the_database",
+    "updating",
+]
 
 
 def check(checkpoint_id: str) -> None:
