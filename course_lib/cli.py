@@ -1,4 +1,4 @@
-"""The kit's command line: `python -m course_lib build` regenerates the exercises and refreshes stored outputs."""
+"""The kit's command line: `python -m course_lib build` regenerates exercises and outline, refreshes stored outputs."""
 
 import argparse
 import sys
@@ -10,11 +10,15 @@ import nbformat
 from course_lib.course import CourseLayout
 from course_lib.execution import execute_file
 from course_lib.exercise_builder import exercise_from_solution
+from course_lib.manifest import load_manifest
 from course_lib.notebook_format import format_problems
+from course_lib.outline import with_outline
 
 
 def build(layout: CourseLayout, *, execute: bool) -> int:
     """Generate every exercise from its solution, then (optionally) run lessons, solutions and exercises."""
+    manifest = load_manifest(layout.manifest)
+    hints = {info.id: info.hint for info in manifest.checkpoint_infos()}
     for solution in layout.solutions:
         notebook = nbformat.read(solution, as_version=4)
         problems = format_problems(notebook)
@@ -23,8 +27,10 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
             return 1
         target = layout.exercise_for(solution)
         target.parent.mkdir(exist_ok=True)
-        nbformat.write(exercise_from_solution(notebook), target)
+        nbformat.write(exercise_from_solution(notebook, hints), target)
         print(f"generated {target.relative_to(layout.root)}")
+    if layout.readme.exists():
+        layout.readme.write_text(with_outline(layout.readme.read_text(encoding="utf-8"), manifest), encoding="utf-8")
     if execute:
         for path in [*layout.lessons, *layout.solutions, *layout.exercises]:
             print(f"running {path.relative_to(layout.root)}")

@@ -11,6 +11,16 @@ class CourseLayout:
     root: Path
 
     @property
+    def manifest(self) -> Path:
+        """The course manifest."""
+        return self.root / "course.toml"
+
+    @property
+    def readme(self) -> Path:
+        """The README, whose outline is generated from the manifest."""
+        return self.root / "README.md"
+
+    @property
     def lessons(self) -> list[Path]:
         """The lesson notebooks, in course order."""
         return sorted((self.root / "notebooks").glob("*.ipynb"))

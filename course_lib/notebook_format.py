@@ -6,6 +6,7 @@ from course_lib.answers import marked_checkpoints
 
 ANSWER_TAG = "answer"
 CHECK_TAG = "check"
+HINT_TAG = "hint"
 KIT_KEY = "course"
 
 

@@ -10,8 +10,9 @@ from course_lib.answers import ANSWERS
 from course_lib.checks import Verdict, judge
 
 SETUP_CELL = """\
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from course_lib import Reader, check, db, start_lesson
+from course_lib import Annotation, Book, Reader, Review, check, db, start_lesson
 app = start_lesson(show_sql=False)
 """
 
@@ -27,6 +28,10 @@ class FakeNotebook:
 
     def answer(self, checkpoint: str, body: str) -> None:
         self.run(f"# answer: {checkpoint}\n{body}")
+
+    def answers(self, bodies: dict[str, str]) -> None:
+        for checkpoint, body in bodies.items():
+            self.answer(checkpoint, body)
 
     def verdict(self, checkpoint: str) -> Verdict:
         return judge(checkpoint, self.shell.user_ns, ANSWERS.latest, self.shell.transform_cell)

@@ -11,10 +11,12 @@ from course_lib.checks import JUDGES
 from course_lib.cli import main
 from course_lib.course import CourseLayout
 from course_lib.exercise_builder import exercise_from_solution, strip_solutions, without_outputs
+from course_lib.manifest import load_manifest
 from course_lib.notebook_format import checkpoints, format_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = CourseLayout(ROOT)
+HINTS = {info.id: info.hint for info in load_manifest(COURSE.manifest).checkpoint_infos()}
 
 
 def test_strip_solutions_keeps_the_indentation_and_everything_around_the_blocks():
@@ -40,8 +42,10 @@ def sample_solution():
 
 
 def test_exercise_from_solution_clears_outputs_and_keeps_ids_tags_and_metadata():
-    exercise = exercise_from_solution(sample_solution())
-    answer, check = exercise.cells
+    exercise = exercise_from_solution(sample_solution(), {"demo.one": "Use <b>x</b>."})
+    answer, check, hint = exercise.cells
+    assert hint.source == "<details><summary>💡 Hint for demo.one</summary>\n\nUse &lt;b&gt;x&lt;/b&gt;.\n\n</details>"
+    assert (hint.id, hint.metadata) == ("hint-demo-one", {"tags": ["hint"], "course": {"checkpoint": "demo.one"}})
     assert answer.source == "# answer: demo.one\npass  # your code here"
     assert (answer.outputs, answer.execution_count, answer.id) == ([], None, "answer-one")
     assert answer.metadata == {"tags": ["answer"], "course": {"checkpoint": "demo.one"}}
@@ -85,7 +89,7 @@ def test_every_registered_checkpoint_has_a_solution():
 
 @pytest.mark.parametrize("solution", COURSE.solutions, ids=lambda path: path.name)
 def test_committed_exercise_is_generated_from_its_solution(solution):
-    expected = exercise_from_solution(nbformat.read(solution, as_version=4))
+    expected = exercise_from_solution(nbformat.read(solution, as_version=4), HINTS)
     committed = without_outputs(nbformat.read(COURSE.exercise_for(solution), as_version=4))
     assert nbformat.writes(committed) == nbformat.writes(expected), (
         f"{COURSE.exercise_for(solution).name} is stale: run `make build` and commit the result"
@@ -94,6 +98,7 @@ def test_committed_exercise_is_generated_from_its_solution(solution):
 
 def test_build_writes_the_exercises_and_refuses_a_malformed_solution(tmp_path, capsys):
     (tmp_path / "solutions").mkdir()
+    (tmp_path / "course.toml").write_text('[[lesson]]\nnotebook = "01_demo.ipynb"\nexercise = "demo"\ntitle = "Demo"\n')
     nbformat.write(sample_solution(), tmp_path / "solutions" / "01_demo.ipynb")
     assert main(["build", "--root", str(tmp_path), "--no-execute"]) == 0
     exercise = nbformat.read(tmp_path / "exercises" / "01_demo.ipynb", as_version=4)

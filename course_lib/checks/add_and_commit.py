@@ -31,9 +31,9 @@ def judge_pending(attempt: Attempt) -> Verdict:
             return mistake(PENDING, f"Run again on a fresh database, your cell gave {problem}.")
         state = inspect(replayed)
         wrong = [
-            f"its {key} is {state.dict.get(key)!r}, not {value!r}"
+            f"its {key} is {getattr(replayed, key)!r}, not {value!r}"
             for key, value in KIM.items()
-            if state.dict.get(key) != value
+            if getattr(replayed, key) != value
         ]
         if wrong:
             return mistake(PENDING, "kim is not Kim Lee, kim.lee@example.com: " + "; ".join(wrong) + ".")

@@ -42,7 +42,8 @@ def judge_month(attempt: Attempt) -> Verdict:
 def judge_commit(attempt: Attempt) -> Verdict:
     """Replay the answers on a scratch database, roll back at the end: June must survive, so it was committed."""
     with scratch_database() as scratch_app:
-        error = run_answers(attempt.sources, scratch_namespace(attempt.namespace, scratch_app), attempt.transform)
+        namespace = scratch_namespace(attempt.namespace, scratch_app)  # keeps the replayed objects alive
+        error = run_answers(attempt.sources, namespace, attempt.transform)
         if error is not None:
             return mistake(COMMIT, f"Run again on a fresh database, your cells raised {describe_error(error)}.")
         with db.session.no_autoflush:
