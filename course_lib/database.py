@@ -5,10 +5,11 @@ import os
 import sqlite3
 
 from flask import Flask
-from sqlalchemy import Engine, StaticPool, create_engine, event
+from sqlalchemy import Engine, StaticPool, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from course_lib.models import db
+from course_lib.postgres import POSTGRES_KEYWORD, fresh_postgres_database
 from course_lib.seed import insert_seed_data
 from course_lib.sql_echo import SqlEcho
 
@@ -16,9 +17,17 @@ DATABASE_VARIABLE = "COURSE_DATABASE"
 IN_MEMORY_SQLITE = "sqlite://"
 
 
-def database_url() -> str:
-    """The SQLAlchemy URL the lessons use: $COURSE_DATABASE, or in-memory SQLite when it is unset."""
-    return os.environ.get(DATABASE_VARIABLE) or IN_MEMORY_SQLITE
+def database_setting() -> str:
+    """What $COURSE_DATABASE asks for: empty (in-memory SQLite), `postgresql` (the kit's own server) or a URL."""
+    return os.environ.get(DATABASE_VARIABLE, "").strip()
+
+
+def database_url(setting: str | None = None) -> str:
+    """The SQLAlchemy URL for a setting of $COURSE_DATABASE: `postgresql` makes a fresh database on the kit's server."""
+    setting = database_setting() if setting is None else setting
+    if setting == POSTGRES_KEYWORD:
+        return fresh_postgres_database()
+    return setting or IN_MEMORY_SQLITE
 
 
 def is_in_memory_sqlite(url: str) -> bool:
@@ -61,6 +70,10 @@ def _replace_with_seeded_schema(engine: Engine) -> None:
         db.metadata.drop_all(connection)
         db.metadata.create_all(connection)
         insert_seed_data(connection)
+        if connection.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:  # the seed gave explicit ids: new rows must continue after them
+                sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+                connection.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table.name}))"))
 
 
 @functools.cache

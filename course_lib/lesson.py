@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from course_lib.answers import ANSWERS
-from course_lib.database import create_course_app, database_url, dispose, sql_echo
+from course_lib.database import create_course_app, database_setting, database_url, dispose, sql_echo
 from course_lib.models import Annotation, Book, Reader, Review, db
+from course_lib.postgres import POSTGRES_KEYWORD
 
 _pushed: list[AppContext] = []
 
@@ -18,7 +19,8 @@ _pushed: list[AppContext] = []
 def start_lesson(*, show_sql: bool = True) -> Flask:
     """Replace any earlier lesson database by a fresh seeded one and push its app context."""
     _end_previous_lesson()
-    app = create_course_app(database_url())
+    url = database_url()
+    app = create_course_app(url)
     context = app.app_context()
     context.push()
     _pushed.append(context)
@@ -26,7 +28,7 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     if shell is not None:
         ANSWERS.record_cells_of(shell)
     ANSWERS.clear()
-    print(f"Fresh book-club database ({describe_database(database_url())}): {seed_counts()}.")
+    print(f"Fresh book-club database ({describe_database(url)}): {seed_counts()}.")
     sql_echo(app).enabled = show_sql
     return app
 
@@ -43,6 +45,8 @@ def describe_database(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         return "in-memory SQLite"
+    if database_setting() == POSTGRES_KEYWORD:
+        return "PostgreSQL, on a server the kit started"
     return parsed.render_as_string(hide_password=True)
 
 

@@ -17,6 +17,8 @@ class SqlEcho:
         """Attach to the engine, switched off."""
         self.enabled = False
         event.listen(engine, "before_cursor_execute", self._statement)
+        if engine.dialect.name != "sqlite":  # SQLite's BEGIN is a real statement (see database.py); others are implicit
+            event.listen(engine, "begin", self._implicit_begin)
         event.listen(engine, "commit", self._commit)
         event.listen(engine, "rollback", self._rollback)
 
@@ -32,6 +34,10 @@ class SqlEcho:
     def _statement(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
         if self.enabled:
             print(PROMPT + format_statement(statement, parameters))
+
+    def _implicit_begin(self, _conn: Any) -> None:
+        if self.enabled:
+            print(PROMPT + "BEGIN (implicit)")
 
     def _commit(self, _conn: Any) -> None:
         if self.enabled:

