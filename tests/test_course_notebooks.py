@@ -81,3 +81,18 @@ def test_notebook_is_committed_executed_in_order_with_clean_outputs(path):
     stored = json.dumps([cell.outputs for cell in code])
     assert not re.search(r" at 0x[0-9a-f]{6,}", stored), "a memory address in the outputs changes at every run"
     assert errors(notebook) == []
+
+
+@pytest.mark.parametrize(
+    "path", [*COURSE.lessons, *COURSE.solutions], ids=lambda path: f"{path.parent.name}/{path.name}"
+)
+def test_runs_on_postgresql_with_the_check_results_of_sqlite(path, monkeypatch):
+    """The stored outputs come from in-memory SQLite (nbval proves them current); PostgreSQL must judge alike."""
+    monkeypatch.setenv("COURSE_DATABASE", "postgresql")
+    notebook = run(path)
+    assert errors(notebook) == []
+    assert (
+        "on a server the kit started"
+        in notebook.cells[[c.cell_type for c in notebook.cells].index("code")].outputs[0]["text"]
+    )
+    assert verdicts(notebook) == verdicts(nbformat.read(path, as_version=4))
