@@ -63,6 +63,7 @@ def seed_counts() -> str:
 def _end_previous_lesson() -> None:
     while _pushed:
         context = _pushed.pop()
+        sql_echo(context.app).enabled = False  # the old session's teardown is not a step of the new lesson
         db.session.remove()
         with contextlib.suppress(AssertionError, RuntimeError, LookupError):
             context.pop()

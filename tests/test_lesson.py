@@ -64,3 +64,11 @@ def test_start_lesson_uses_course_database(monkeypatch, tmp_path, capsys):
 def test_describe_database_hides_passwords():
     assert describe_database("sqlite://") == "in-memory SQLite"
     assert describe_database("postgresql://kim:secret@localhost/club") == "postgresql://kim:***@localhost/club"
+
+
+def test_starting_again_does_not_echo_the_old_sessions_teardown(capsys):
+    start_lesson(show_sql=True)
+    db.session.get(Reader, 123)  # opens a transaction that the restart must end
+    capsys.readouterr()
+    start_lesson(show_sql=True)
+    assert capsys.readouterr().out.startswith("Fresh book-club database")
