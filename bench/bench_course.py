@@ -1,29 +1,30 @@
-"""Benchmark: how long a fresh seeded database and each check cell take (median and worst of many runs).
+"""Benchmark: how long a fresh seeded database and every check cell take (median and worst of many runs).
 
-Run with `make bench` (or `.venv/bin/python bench/bench_course.py [--runs N]`); prints a Markdown table.
+Run with `make bench` (or `.venv/bin/python bench/bench_course.py [--runs N]`); prints a Markdown table. The check
+cells are timed on the solutions: each solution's setup and answer cells run once in an IPython shell, then each of
+its checks is judged `--runs` times.
 """
 
 import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import nbformat
 from IPython.core.interactiveshell import InteractiveShell
 from sqlalchemy import select
 
 from course_lib.answers import ANSWERS
 from course_lib.checks import Status, judge
+from course_lib.course import CourseLayout
 from course_lib.database import create_course_app, dispose
 from course_lib.models import Reader, db
+from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
 
-SOLVED_CELLS = {
-    "add_rollback.new_reader": 'new_reader = Reader(name="Peter", surname="Johnson", email="peter.johnson@example.com")',  # noqa: E501
-    "add_rollback.add": "db.session.add(new_reader)",
-    "add_rollback.commit": "try:\n    db.session.commit()\nexcept IntegrityError:\n    db.session.rollback()",
-}
+COURSE = CourseLayout(Path(__file__).resolve().parent.parent)
 
 
 def timings_ms(action: Callable[[], None], runs: int) -> list[float]:
@@ -46,16 +47,14 @@ def fresh_database() -> None:
     dispose(app)
 
 
-def solved_notebook() -> InteractiveShell:
-    """An IPython shell in which the setup cell and every answer cell of exercise 03 have run."""
-    shell = InteractiveShell.instance()
-    shell.run_cell(
-        "from sqlalchemy.exc import IntegrityError\nfrom course_lib import Reader, db, start_lesson\n"
-        "app = start_lesson(show_sql=False)",
-    )
-    for checkpoint, body in SOLVED_CELLS.items():
-        shell.run_cell(f"# answer: {checkpoint}\n{body}")
-    return shell
+def solved(shell: InteractiveShell, solution: Path) -> list[str]:
+    """Run a solution's code cells but its checks in the shell, with the SQL echo off; return its checkpoint ids."""
+    notebook = nbformat.read(solution, as_version=4)
+    shell.reset(new_session=False)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not has_tag(cell, CHECK_TAG):
+            shell.run_cell(cell.source.replace("start_lesson()", "start_lesson(show_sql=False)"))
+    return [checkpoint_of(cell) for cell in notebook.cells if has_tag(cell, ANSWER_TAG)]
 
 
 def check_cell(shell: InteractiveShell, checkpoint: str) -> Callable[[], None]:
@@ -73,18 +72,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     runs = parser.parse_args().runs
-    rows = [("fresh seeded database (create + first query)", "10", timings_ms(fresh_database, runs))]
-    shell = solved_notebook()
-    rows += [
-        (f"check cell `{checkpoint}`", "100", timings_ms(check_cell(shell, checkpoint), runs))
-        for checkpoint in SOLVED_CELLS
-    ]
+    rows = [("fresh seeded database (create + first query)", 10, timings_ms(fresh_database, runs))]
+    shell = InteractiveShell.instance()
+    for solution in COURSE.solutions:
+        for checkpoint in solved(shell, solution):
+            rows.append((f"check cell `{checkpoint}`", 100, timings_ms(check_cell(shell, checkpoint), runs)))
     print(f"{runs} runs each; Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores\n")
     print("| what | median ms | worst ms | target (median) ms |")
     print("|---|---:|---:|---:|")
     for name, target, durations in rows:
         print(f"| {name} | {statistics.median(durations):.1f} | {max(durations):.1f} | < {target} |")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
