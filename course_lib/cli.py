@@ -1,6 +1,7 @@
 """The kit's command line: `python -m course_lib build` regenerates exercises and outline, refreshes stored outputs."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,10 @@ import nbformat
 from course_lib.course import CourseLayout
 from course_lib.execution import execute_file
 from course_lib.exercise_builder import exercise_from_solution
+from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
+from course_lib.grading.grader import grade_all, progress_bar
+from course_lib.grading.report import report_html
+from course_lib.grading.submissions import NoSubmissions, find_notebooks
 from course_lib.manifest import load_manifest
 from course_lib.notebook_format import format_problems
 from course_lib.outline import with_outline
@@ -38,6 +43,29 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
     return 0
 
 
+def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float) -> int:
+    """Grade submissions against the course's reference solutions and write the gradebook, summary and report."""
+    course = CourseLayout(Path(__file__).resolve().parent.parent)
+    try:
+        notebooks = find_notebooks(paths)
+    except NoSubmissions as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not notebooks:
+        print(f"error: no .ipynb file under {', '.join(map(str, paths))}", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    rows = grade_all(
+        notebooks, course, load_manifest(course.manifest), out / "graded",
+        jobs=jobs, cell_timeout=timeout, on_done=progress_bar(len(notebooks)),
+    )  # fmt: skip
+    write_atomically(out / "grades.csv", grades_csv(rows))
+    write_atomically(out / "summary.csv", summary_csv(rows))
+    write_atomically(out / "report.html", report_html(rows))
+    print(f"graded {len(notebooks)} submissions: {out / 'grades.csv'}, {out / 'summary.csv'}, {out / 'report.html'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
@@ -45,5 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="generate exercises/ from solutions/ and store fresh outputs")
     build_parser.add_argument("--root", type=Path, default=Path.cwd(), help="the course checkout (default: here)")
     build_parser.add_argument("--no-execute", action="store_true", help="only generate, do not run the notebooks")
+    grade_parser = commands.add_parser("grade", help="grade student notebooks into a gradebook")
+    grade_parser.add_argument(
+        "paths", nargs="+", type=Path, help="submitted notebooks, or folders searched recursively"
+    )
+    grade_parser.add_argument("--out", type=Path, required=True, help="where grades.csv, summary.csv, report.html go")
+    grade_parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    grade_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
     arguments = parser.parse_args(argv)
+    if arguments.command == "grade":
+        return grade(arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout)
     return build(CourseLayout(arguments.root.resolve()), execute=not arguments.no_execute)

@@ -1,0 +1,60 @@
+"""Builds the notebook that is really graded: the reference exercise, with only the student's answers put in."""
+
+import copy
+
+from nbformat import NotebookNode
+
+from course_lib.answers import marked_checkpoints
+from course_lib.exercise_builder import exercise_from_solution
+from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
+
+NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
+NBVAL_RAISES_EXCEPTION = "raises-exception"
+
+
+def student_answers(student: NotebookNode) -> dict[str, str]:
+    """The source of each answer the student wrote, by checkpoint: from the cell metadata, else from the marker line."""
+    answers: dict[str, str] = {}
+    for cell in student.get("cells", []):
+        if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        named = checkpoint_of({"metadata": metadata}) if has_tag({"metadata": metadata}, ANSWER_TAG) else None
+        for checkpoint in [named] if named else marked_checkpoints(cell["source"]):
+            answers.setdefault(checkpoint, cell["source"])
+    return answers
+
+
+def graded_copy(solution: NotebookNode, student: NotebookNode) -> tuple[NotebookNode, list[str]]:
+    """The reference exercise with the student's answer cells in place, and the checkpoints the student left out.
+
+    Everything but the answers comes from the reference: the setup, the check cells with their tags, metadata and
+    expected outputs (those of the solution), and the notebook metadata. Answer cells get nbval tags that let them
+    raise and print freely (their check judges them); the student's own markers are neutralised.
+    """
+    reference = exercise_from_solution(solution, {})
+    expected = {checkpoint_of(cell): cell.outputs for cell in solution.cells if has_tag(cell, CHECK_TAG)}
+    answers = student_answers(student)
+    missing = []
+    for cell in reference.cells:
+        if cell.cell_type != "code":
+            continue
+        checkpoint = checkpoint_of(cell)
+        if has_tag(cell, CHECK_TAG):
+            cell.outputs = copy.deepcopy(expected[checkpoint])
+            cell.execution_count = 1
+            continue
+        if has_tag(cell, ANSWER_TAG):
+            if checkpoint in answers:
+                source = _neutralised(answers[checkpoint])
+                marked = checkpoint in marked_checkpoints(source)
+                cell.source = source if marked else f"# answer: {checkpoint}\n{source}"
+            else:
+                missing.append(checkpoint)
+        cell.metadata["tags"] = [*cell.metadata.get("tags", []), NBVAL_IGNORE_OUTPUT, NBVAL_RAISES_EXCEPTION]
+    return reference, missing
+
+
+def _neutralised(source: str) -> str:
+    """The source with nbval's comment markers (# NBVAL_SKIP and the like) made inert."""
+    return source.replace("NBVAL_", "NBVAL-ignored-by-the-grader_")

@@ -1,0 +1,134 @@
+"""Grades submissions: a graded copy each, run by nbval in parallel, judged check cell by check cell."""
+
+import json
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from course_lib.checks.verdict import VERDICT_MIMETYPE
+from course_lib.course import CourseLayout
+from course_lib.grading.engine import EngineRun, run_nbval
+from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.graded_copy import graded_copy
+from course_lib.grading.submissions import Submission, read_submission
+from course_lib.manifest import Manifest
+from course_lib.notebook_format import CHECK_TAG, checkpoint_of, has_tag
+
+
+def grade_all(
+    paths: list[Path],
+    course: CourseLayout,
+    manifest: Manifest,
+    graded_folder: Path,
+    *,
+    jobs: int,
+    cell_timeout: float,
+    on_done: Callable[[], None] = lambda: None,
+) -> list[GradeRow]:
+    """Grade every submission, `jobs` at a time; rows come back in the order of `paths`."""
+    paths = [path.resolve() for path in paths]
+    common = _common_folder(paths)
+
+    def grade_one(path: Path) -> list[GradeRow]:
+        submission = read_submission(path, course, manifest)
+        rows = grade_submission(submission, path.relative_to(common), graded_folder, cell_timeout)
+        on_done()
+        return rows
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return [row for rows in pool.map(grade_one, paths) for row in rows]
+
+
+def grade_submission(submission: Submission, name: Path, graded_folder: Path, cell_timeout: float) -> list[GradeRow]:
+    """The gradebook rows of one submission; its executed graded copy is kept under `graded_folder`."""
+    label = name.as_posix()
+    if submission.problem is not None or submission.reference is None or submission.notebook is None:
+        return [GradeRow(label, submission.exercise or "", "", "invalid", 0, 0, submission.problem or "not gradable")]
+    solution = nbformat.read(submission.reference, as_version=4)
+    notebook, missing = graded_copy(solution, submission.notebook)
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
+        copy_path = Path(scratch) / "graded.ipynb"
+        nbformat.write(notebook, copy_path)
+        run = run_nbval(copy_path, cell_timeout, total_timeout=cell_timeout * 3 + 120)
+    _keep_executed_copy(notebook, run, graded_folder / name)
+    return [
+        _checkpoint_row(label, submission.exercise or "", cell, run, missing)
+        for cell in notebook.cells
+        if has_tag(cell, CHECK_TAG)
+    ]
+
+
+def _checkpoint_row(label: str, exercise: str, cell: NotebookNode, run: EngineRun, missing: list[str]) -> GradeRow:
+    checkpoint = checkpoint_of(cell) or ""
+    record = run.cells.get(cell.id)
+    verdict = _verdict(record["outputs"]) if record else None
+
+    def row(status: str, message: str) -> GradeRow:
+        return GradeRow(label, exercise, checkpoint, status, int(status == "passed"), 1, message)
+
+    if checkpoint in missing:
+        return row("missing", "The submission has no answer cell for this checkpoint.")
+    if record is None or record["outcome"] == "skipped":
+        if run.timed_out:
+            return row("timeout", "The notebook ran past its time limit (an endless loop?) before this check.")
+        return row("error", "The notebook stopped before this check (did the kernel die?).")
+    if record["outcome"] == "passed" and verdict and verdict.get("status") == "passed":
+        return row("passed", verdict.get("message", ""))
+    if verdict is None:
+        return row("error", "The check cell showed no verdict: the checking machinery may have been tampered with.")
+    if verdict.get("status") == "passed":
+        return row("error", "The check passed but its output differs from the reference: suspected tampering.")
+    return row("failed", f"{str(verdict.get('status', '')).replace('_', ' ')}: {verdict.get('message', '')}")
+
+
+def _verdict(outputs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The verdict a check cell displayed, if it displayed exactly one."""
+    found = [output["data"][VERDICT_MIMETYPE] for output in outputs if VERDICT_MIMETYPE in output.get("data", {})]
+    if len(found) != 1:
+        return None
+    try:
+        verdict = json.loads(found[0])
+    except (TypeError, ValueError):
+        return None
+    return verdict if isinstance(verdict, dict) else None
+
+
+def _keep_executed_copy(notebook: NotebookNode, run: EngineRun, target: Path) -> None:
+    """Store the graded copy with the outputs of this run, for the instructor to review."""
+    executed = nbformat.from_dict(json.loads(nbformat.writes(notebook)))
+    for cell in executed.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(output) for output in run.cells.get(cell.id, {}).get("outputs", [])]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(executed, target)
+
+
+def _common_folder(paths: list[Path]) -> Path:
+    """The deepest folder holding every path, so that submissions are named by their path below it."""
+    parents = [path.resolve().parent for path in paths]
+    common = parents[0] if parents else Path.cwd()
+    while any(common not in (parent, *parent.parents) for parent in parents):
+        common = common.parent
+    return common
+
+
+def progress_bar(total: int) -> Callable[[], None]:
+    """A callback that redraws a one-line progress bar on stderr each time a submission is done."""
+    done = [0]
+    lock = threading.Lock()
+
+    def advance() -> None:
+        with lock:
+            done[0] += 1
+            filled = int(30 * done[0] / max(total, 1))
+            bar = f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] {done[0]}/{total}"
+            print(bar, end="\n" if done[0] == total else "", file=sys.stderr, flush=True)
+
+    return advance
