@@ -56,7 +56,9 @@ class Verdict:
                 f'<div style="border-left: 4px solid {colour}; padding: 0.3em 0.8em">'
                 f"<strong>{html.escape(self.headline)}</strong><br>{html.escape(self.message)}</div>"
             ),
-            VERDICT_MIMETYPE: json.dumps({**asdict(self), "status": self.status.name.lower()}),
+            VERDICT_MIMETYPE: json.dumps(
+                {**asdict(self), "status": self.status.name.lower(), "label": self.status.value}
+            ),
         }
 
 

@@ -23,6 +23,7 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Generator[None, Any, None
                 "outcome": report.outcome,
                 "outputs": getattr(item, "test_outputs", None) or [],
                 "failure": str(call.excinfo.value)[:2000] if call.excinfo else "",
+                "after_timeout": "timed out" in str(getattr(report, "wasxfail", "")),
             },
         )
 

@@ -46,7 +46,7 @@ def run_nbval(notebook: Path, cell_timeout: float, total_timeout: float) -> Engi
     cells = {}
     if results.exists():
         cells = {record["cell"]: record for record in json.loads(results.read_text(encoding="utf-8"))}
-    return EngineRun(cells, timed_out or "Timeout of" in log, log[-4000:])
+    return EngineRun(cells, timed_out or any(record.get("after_timeout") for record in cells.values()), log[-4000:])
 
 
 def _kill_with_children(pid: int) -> None:

@@ -12,15 +12,16 @@ NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 NBVAL_RAISES_EXCEPTION = "raises-exception"
 
 
-def student_answers(student: NotebookNode) -> dict[str, str]:
-    """The source of each answer the student wrote, by checkpoint: from the cell metadata, else from the marker line."""
+def student_answers(student: NotebookNode, answer_cell_ids: dict[str, str]) -> dict[str, str]:
+    """The source of each answer the student wrote, by checkpoint: found by metadata, marker line or cell id."""
     answers: dict[str, str] = {}
     for cell in student.get("cells", []):
         if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
             continue
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         named = checkpoint_of({"metadata": metadata}) if has_tag({"metadata": metadata}, ANSWER_TAG) else None
-        for checkpoint in [named] if named else marked_checkpoints(cell["source"]):
+        by_id = answer_cell_ids.get(cell.get("id", ""))
+        for checkpoint in [named] if named else marked_checkpoints(cell["source"]) or ([by_id] if by_id else []):
             answers.setdefault(checkpoint, cell["source"])
     return answers
 
@@ -34,7 +35,8 @@ def graded_copy(solution: NotebookNode, student: NotebookNode) -> tuple[Notebook
     """
     reference = exercise_from_solution(solution, {})
     expected = {checkpoint_of(cell): cell.outputs for cell in solution.cells if has_tag(cell, CHECK_TAG)}
-    answers = student_answers(student)
+    answer_cell_ids = {cell.id: checkpoint_of(cell) for cell in reference.cells if has_tag(cell, ANSWER_TAG)}
+    answers = student_answers(student, answer_cell_ids)
     missing = []
     for cell in reference.cells:
         if cell.cell_type != "code":

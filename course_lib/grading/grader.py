@@ -75,6 +75,8 @@ def _checkpoint_row(label: str, exercise: str, cell: NotebookNode, run: EngineRu
 
     if checkpoint in missing:
         return row("missing", "The submission has no answer cell for this checkpoint.")
+    if record is not None and record.get("after_timeout"):
+        return row("timeout", "An earlier cell ran past the time limit (an endless loop?) and was interrupted.")
     if record is None or record["outcome"] == "skipped":
         if run.timed_out:
             return row("timeout", "The notebook ran past its time limit (an endless loop?) before this check.")
@@ -85,7 +87,7 @@ def _checkpoint_row(label: str, exercise: str, cell: NotebookNode, run: EngineRu
         return row("error", "The check cell showed no verdict: the checking machinery may have been tampered with.")
     if verdict.get("status") == "passed":
         return row("error", "The check passed but its output differs from the reference: suspected tampering.")
-    return row("failed", f"{str(verdict.get('status', '')).replace('_', ' ')}: {verdict.get('message', '')}")
+    return row("failed", f"{verdict.get('label', '')}: {verdict.get('message', '')}")
 
 
 def _verdict(outputs: list[dict[str, Any]]) -> dict[str, Any] | None:

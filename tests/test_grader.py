@@ -1,0 +1,185 @@
+"""The grader on a corpus of synthetic submissions: right, mistaken, broken and hostile, each with its verdict."""
+
+import csv
+import hashlib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib.cli import main
+from course_lib.grading.gradebook import GradeRow, grades_csv, write_atomically
+from course_lib.notebook_format import checkpoint_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "03_add_and_rollback.ipynb"
+EXERCISE = ROOT / "exercises" / "03_add_and_rollback.ipynb"
+PETER = 'new_reader = Reader(name="Peter", surname="Johnson", email="peter.johnson@example.com")'
+
+
+def submission(answers: dict[str, str] | None = None, *, base: Path = SOLUTION, edit=None):
+    notebook = nbformat.read(base, as_version=4)
+    for cell in notebook.cells:
+        checkpoint = checkpoint_of(cell)
+        if answers and checkpoint in answers and "answer" in cell.metadata.get("tags", []):
+            cell.source = answers[checkpoint]
+    if edit:
+        edit(notebook)
+    return nbformat.writes(notebook)
+
+
+def replace_check(notebook, text):
+    for cell in notebook.cells:
+        if "check" in cell.metadata.get("tags", []):
+            cell.source = text
+            cell.outputs = []
+
+
+def drop_markers_and_tags(notebook):
+    for cell in notebook.cells:
+        cell.metadata = {}
+        cell.source = cell.source.replace("# answer: add_rollback.commit\n", "")
+
+
+def add_skip_tags(notebook):
+    for cell in notebook.cells:
+        cell.metadata.setdefault("tags", []).extend(["skip", "nbval-skip", "raises-exception"])
+
+
+CORPUS = {
+    "right/solution.ipynb": submission(),
+    "right/other style (1).ipynb": submission(
+        {
+            "add_rollback.commit": "# answer: add_rollback.commit\nfrom sqlalchemy import exc\ntry:\n"
+            "    db.session.commit()\nexcept exc.IntegrityError as error:\n"
+            "    db.session.rollback()\n    print(error.orig)",
+        }
+    ),
+    "right/no metadata or marker.ipynb": submission(edit=drop_markers_and_tags),
+    "mistake/no try.ipynb": submission({"add_rollback.commit": "# answer: add_rollback.commit\ndb.session.commit()"}),
+    "mistake/unsolved.ipynb": submission(base=EXERCISE),
+    "hostile/endless loop.ipynb": submission({"add_rollback.add": "# answer: add_rollback.add\nwhile True:\n    pass"}),
+    "hostile/kernel dies.ipynb": submission({"add_rollback.add": "# answer: add_rollback.add\nimport os\nos._exit(1)"}),
+    "hostile/huge output.ipynb": submission(
+        {"add_rollback.add": "# answer: add_rollback.add\nprint('x' * 5_000_000)\ndb.session.add(new_reader)"}
+    ),
+    "hostile/fake checks.ipynb": submission(
+        base=EXERCISE, edit=lambda nb: replace_check(nb, 'print("✅ add_rollback: passed")')
+    ),
+    "hostile/skip tags.ipynb": submission(base=EXERCISE, edit=add_skip_tags),
+    "hostile/NBVAL markers.ipynb": submission(
+        {"add_rollback.new_reader": "# answer: add_rollback.new_reader\n# NBVAL_SKIP\nnew_reader = 1"}
+    ),
+    "hostile/warnings on stderr.ipynb": submission(
+        {
+            "add_rollback.new_reader": f"# answer: add_rollback.new_reader\nimport sys, warnings\n"
+            f"warnings.warn('careful')\nprint('noise', file=sys.stderr)\n{PETER}"
+        }
+    ),
+    "broken/not json.ipynb": "{ this is not a notebook",
+    "broken/empty.ipynb": "",
+    "broken/Ünïcödé 名前 03_add_and_rollback.ipynb": submission(),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    for name, text in CORPUS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*.ipynb")}
+    out = tmp_path_factory.mktemp("out")
+    assert main(["grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "8"]) == 0
+    after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*.ipynb")}
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    return {"before": before, "after": after, "rows": rows, "out": out}
+
+
+def statuses(graded, name: str) -> list[str]:
+    return [row["status"] for row in graded["rows"] if row["submission"] == name]
+
+
+def messages(graded, name: str) -> str:
+    return " ".join(row["message"] for row in graded["rows"] if row["submission"] == name)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("right/solution.ipynb", ["passed", "passed", "passed"]),
+        ("right/other style (1).ipynb", ["passed", "passed", "passed"]),
+        ("right/no metadata or marker.ipynb", ["passed", "passed", "passed"]),
+        ("mistake/no try.ipynb", ["passed", "passed", "failed"]),
+        ("mistake/unsolved.ipynb", ["failed", "failed", "failed"]),
+        ("hostile/endless loop.ipynb", ["passed", "timeout", "timeout"]),
+        ("hostile/huge output.ipynb", ["passed", "passed", "passed"]),
+        ("hostile/fake checks.ipynb", ["failed", "failed", "failed"]),
+        ("hostile/skip tags.ipynb", ["failed", "failed", "failed"]),
+        ("hostile/warnings on stderr.ipynb", ["passed", "passed", "passed"]),
+        ("broken/not json.ipynb", ["invalid"]),
+        ("broken/empty.ipynb", ["invalid"]),
+        ("broken/Ünïcödé 名前 03_add_and_rollback.ipynb", ["passed", "passed", "passed"]),
+    ],
+)
+def test_each_submission_gets_its_verdict(graded, name, expected):
+    assert statuses(graded, name) == expected
+
+
+def test_the_mistake_is_named_in_the_gradebook(graded):
+    assert "You committed without try/except." in messages(graded, "mistake/no try.ipynb")
+    assert "not done yet" in messages(graded, "mistake/unsolved.ipynb")
+
+
+def test_a_dying_kernel_affects_only_its_own_submission(graded):
+    assert statuses(graded, "hostile/kernel dies.ipynb")[0] == "passed"
+    assert set(statuses(graded, "hostile/kernel dies.ipynb")[1:]) <= {"error", "timeout"}
+    assert statuses(graded, "right/solution.ipynb") == ["passed"] * 3
+
+
+def test_nbval_markers_in_an_answer_do_not_skip_it(graded):
+    assert statuses(graded, "hostile/NBVAL markers.ipynb")[0] == "failed"
+    assert "new_reader is a int, not a Reader object." in messages(graded, "hostile/NBVAL markers.ipynb")
+
+
+def test_unreadable_files_say_why(graded):
+    assert "not a readable notebook" in messages(graded, "broken/not json.ipynb")
+    assert "the file is empty" in messages(graded, "broken/empty.ipynb")
+
+
+def test_submitted_files_are_never_modified(graded):
+    assert graded["after"] == graded["before"]
+
+
+def test_summary_report_and_graded_copies_are_written(graded):
+    out = graded["out"]
+    summary = {row["submission"]: row for row in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))}
+    assert (summary["right/solution.ipynb"]["points"], summary["right/solution.ipynb"]["max_points"]) == ("3", "3")
+    assert summary["mistake/no try.ipynb"]["points"] == "2"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Pass rate per checkpoint" in report and "You committed without try/except." in report
+    executed = nbformat.read(out / "graded" / "mistake" / "no try.ipynb", as_version=4)
+    assert any("You committed without try/except." in str(cell.get("outputs")) for cell in executed.cells)
+    assert not list(out.glob(".*.partial"))
+
+
+def test_instructor_errors_exit_non_zero_with_a_message(tmp_path, capsys):
+    assert main(["grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    assert "No such file or folder" in capsys.readouterr().err
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "no .ipynb file" in capsys.readouterr().err
+
+
+def test_an_interrupted_write_leaves_the_previous_gradebook_whole(tmp_path, monkeypatch):
+    target = tmp_path / "grades.csv"
+    write_atomically(target, "old gradebook\n")
+    row = GradeRow("a.ipynb", "add_rollback", "add_rollback.add", "passed", 1, 1, "ok")
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    monkeypatch.setattr("os.replace", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, grades_csv([row]))
+    assert target.read_text() == "old gradebook\n"
