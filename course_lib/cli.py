@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from course_lib.execution import execute_file
 from course_lib.exercise_builder import exercise_from_solution
 from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
 from course_lib.grading.grader import grade_all, progress_bar
+from course_lib.grading.progress import progress_table
 from course_lib.grading.report import report_html
 from course_lib.grading.submissions import NoSubmissions, find_notebooks
 from course_lib.manifest import load_manifest
@@ -66,6 +68,21 @@ def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float) -> int:
     return 0
 
 
+def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
+    """Check the student's own exercise notebooks with the grader's engine and print what is done and what is next."""
+    course = CourseLayout(Path(__file__).resolve().parent.parent)
+    manifest = load_manifest(course.manifest)
+    try:
+        notebooks = find_notebooks(paths)
+    except NoSubmissions as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="course-progress-") as scratch:
+        rows = grade_all(notebooks, course, manifest, Path(scratch), jobs=jobs, cell_timeout=timeout)
+    print(progress_table(rows, manifest))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
@@ -80,7 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_parser.add_argument("--out", type=Path, required=True, help="where grades.csv, summary.csv, report.html go")
     grade_parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
+    progress_parser = commands.add_parser("progress", help="check your own exercises: what is done, what is next")
+    progress_parser.add_argument("paths", nargs="*", type=Path, default=[Path("exercises")], help="default: exercises/")
+    progress_parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks checked at once")
+    progress_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
     arguments = parser.parse_args(argv)
+    if arguments.command == "progress":
+        return progress(arguments.paths, jobs=arguments.jobs, timeout=arguments.timeout)
     if arguments.command == "grade":
         return grade(arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout)
     return build(CourseLayout(arguments.root.resolve()), execute=not arguments.no_execute)

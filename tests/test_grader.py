@@ -183,3 +183,28 @@ def test_an_interrupted_write_leaves_the_previous_gradebook_whole(tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         write_atomically(target, grades_csv([row]))
     assert target.read_text() == "old gradebook\n"
+
+
+def test_progress_table_counts_passed_checkpoints_and_names_the_next_task():
+    from course_lib.grading.progress import progress_table
+    from course_lib.manifest import load_manifest
+
+    rows = [
+        GradeRow("05_updating.ipynb", "updating", "updating.book_19", "passed", 1, 1, ""),
+        GradeRow("05_updating.ipynb", "updating", "updating.month", "failed", 0, 1, "mistake: ..."),
+        GradeRow("05_updating.ipynb", "updating", "updating.commit", "failed", 0, 1, "not done yet: ..."),
+        GradeRow("01_the_database.ipynb", "the_database", "the_database.ann", "passed", 1, 1, ""),
+        GradeRow("broken.ipynb", "", "", "invalid", 0, 0, "the file is empty"),
+    ]
+    assert progress_table(rows, load_manifest()).splitlines() == [
+        "notebook               passed  next",
+        "01_the_database.ipynb   1/1   all done",
+        '05_updating.ipynb       1/3   updating.month: Change book_19\'s month to "June". Do not commit yet.',
+        "broken.ipynb              -    cannot be checked: the file is empty",
+    ]
+
+
+def test_progress_checks_a_students_own_notebooks(tmp_path, capsys):
+    (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
+    assert main(["progress", str(tmp_path), "--jobs", "1"]) == 0
+    assert "03_add_and_rollback.ipynb   3/3   all done" in capsys.readouterr().out
