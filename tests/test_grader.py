@@ -46,6 +46,14 @@ def add_skip_tags(notebook):
         cell.metadata.setdefault("tags", []).extend(["skip", "nbval-skip", "raises-exception"])
 
 
+PASS_MESSAGES = {
+    "add_rollback.new_reader": "new_reader is a Reader, Peter Johnson, peter.johnson@example.com; "
+    "the database will choose its id.",
+    "add_rollback.add": "new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.",
+    "add_rollback.commit": "Peter is committed, and when the commit fails (tested on a scratch database with his "
+    "email already taken) your code rolls back and the session stays usable.",
+}
+
 CORPUS = {
     "right/solution.ipynb": submission(),
     "right/other style (1).ipynb": submission(
@@ -74,6 +82,28 @@ CORPUS = {
         {
             "add_rollback.new_reader": f"# answer: add_rollback.new_reader\nimport sys, warnings\n"
             f"warnings.warn('careful')\nprint('noise', file=sys.stderr)\n{PETER}"
+        }
+    ),
+    "tampering/look-alike check.ipynb": submission(
+        {
+            "add_rollback.new_reader": "# answer: add_rollback.new_reader\n"
+            "from course_lib.checks import Status, Verdict, judge\nfrom IPython.display import display\n"
+            "def check(checkpoint_id):\n"
+            "    display(Verdict(checkpoint_id, Status.PASSED, PASSES[checkpoint_id]))\n"
+            f"PASSES = {PASS_MESSAGES!r}\nnew_reader = None",
+        }
+    ),
+    "tampering/tracebacks off.ipynb": submission(
+        {
+            "add_rollback.add": "# answer: add_rollback.add\nget_ipython().showtraceback = lambda *a, **k: None\n"
+            "db.session.add(new_reader)"
+        }
+    ),
+    "tampering/input transformer.ipynb": submission(
+        {
+            "add_rollback.add": "# answer: add_rollback.add\n"
+            "get_ipython().input_transformers_post.append(lambda lines: lines)\n"
+            "db.session.add(new_reader)"
         }
     ),
     "broken/not json.ipynb": "{ this is not a notebook",
@@ -129,6 +159,32 @@ def test_each_submission_gets_its_verdict(graded, name, expected):
 def test_the_mistake_is_named_in_the_gradebook(graded):
     assert "You committed without try/except." in messages(graded, "mistake/no try.ipynb")
     assert "not done yet" in messages(graded, "mistake/unsolved.ipynb")
+
+
+@pytest.mark.parametrize(
+    ("name", "changed"),
+    [
+        ("tampering/look-alike check.ipynb", "check in the notebook"),
+        ("tampering/tracebacks off.ipynb", "tracebacks"),
+        ("tampering/input transformer.ipynb", "input transformers"),
+    ],
+)
+def test_tampering_earns_nothing_and_is_flagged(graded, name, changed):
+    rows = [row for row in graded["rows"] if row["submission"] == name]
+    assert [row["status"] for row in rows] == ["error"] * 3
+    assert all(row["points"] == "0" and "Suspected tampering" in row["message"] for row in rows)
+    assert changed in rows[0]["message"]
+
+
+def test_a_forged_verdict_would_pass_nbval_without_the_audit(graded):
+    """The look-alike check shows exactly the reference's output: only the audit catches it."""
+    executed = nbformat.read(graded["out"] / "graded" / "tampering" / "look-alike check.ipynb", as_version=4)
+    reference = nbformat.read(SOLUTION, as_version=4)
+    shown = [cell.outputs for cell in executed.cells if "check" in cell.metadata.get("tags", [])]
+    expected = [cell.outputs for cell in reference.cells if "check" in cell.metadata.get("tags", [])]
+    assert [[output["data"] for output in outputs] for outputs in shown] == [
+        [output["data"] for output in outputs] for outputs in expected
+    ]
 
 
 def test_a_dying_kernel_affects_only_its_own_submission(graded):

@@ -3,9 +3,11 @@
 import copy
 
 from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
 
 from course_lib.answers import marked_checkpoints
 from course_lib.exercise_builder import exercise_from_solution
+from course_lib.grading.integrity import INTACT
 from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
 
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
@@ -54,7 +56,22 @@ def graded_copy(solution: NotebookNode, student: NotebookNode) -> tuple[Notebook
             else:
                 missing.append(checkpoint)
         cell.metadata["tags"] = [*cell.metadata.get("tags", []), NBVAL_IGNORE_OUTPUT, NBVAL_RAISES_EXCEPTION]
+    _add_audit(reference)
     return reference, missing
+
+
+AUDIT_START_ID, AUDIT_END_ID = "grader-audit-start", "grader-audit-end"
+
+
+def _add_audit(notebook: NotebookNode) -> None:
+    """Fingerprint the checking machinery after the setup cell, and compare at the very end."""
+    start = new_code_cell("from course_lib.grading.integrity import start_audit\n\nstart_audit()", id=AUDIT_START_ID)
+    end = new_code_cell("from course_lib.grading.integrity import finish_audit\n\nfinish_audit()", id=AUDIT_END_ID)
+    end.outputs = [new_output("stream", name="stdout", text=f"{INTACT}\n")]
+    end.execution_count = 1
+    setup = next(index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    notebook.cells.insert(setup + 1, start)
+    notebook.cells.append(end)
 
 
 def _neutralised(source: str) -> str:

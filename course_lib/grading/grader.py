@@ -16,7 +16,8 @@ from course_lib.checks.verdict import VERDICT_MIMETYPE
 from course_lib.course import CourseLayout
 from course_lib.grading.engine import EngineRun, run_nbval
 from course_lib.grading.gradebook import GradeRow
-from course_lib.grading.graded_copy import graded_copy
+from course_lib.grading.graded_copy import AUDIT_END_ID, graded_copy
+from course_lib.grading.integrity import INTACT
 from course_lib.grading.submissions import Submission, read_submission
 from course_lib.manifest import Manifest
 from course_lib.notebook_format import CHECK_TAG, checkpoint_of, has_tag
@@ -58,11 +59,26 @@ def grade_submission(submission: Submission, name: Path, graded_folder: Path, ce
         nbformat.write(notebook, copy_path)
         run = run_nbval(copy_path, cell_timeout, total_timeout=cell_timeout * 3 + 120)
     _keep_executed_copy(notebook, run, graded_folder / name)
-    return [
+    rows = [
         _checkpoint_row(label, submission.exercise or "", cell, run, missing)
         for cell in notebook.cells
         if has_tag(cell, CHECK_TAG)
     ]
+    tampering = _tampering(run)
+    if tampering:
+        rows = [GradeRow(row.submission, row.exercise, row.checkpoint, "error", 0, 1, tampering) for row in rows]
+    return rows
+
+
+def _tampering(run: EngineRun) -> str | None:
+    """Why the checks of this run cannot be trusted, if the audit at its end saw the machinery changed."""
+    record = run.cells.get(AUDIT_END_ID)
+    if record is None or record.get("after_timeout"):
+        return None  # the run did not get that far: the rows already say why
+    text = "".join(output.get("text", "") for output in record["outputs"] if output.get("name") == "stdout").strip()
+    if text == INTACT:
+        return None
+    return f"Suspected tampering with the checks ({text.removeprefix('integrity: ') or 'no audit output'}): no points."
 
 
 def _checkpoint_row(label: str, exercise: str, cell: NotebookNode, run: EngineRun, missing: list[str]) -> GradeRow:
