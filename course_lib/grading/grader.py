@@ -18,7 +18,7 @@ from course_lib.grading.engine import EngineRun, run_nbval
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.graded_copy import AUDIT_END_ID, graded_copy
 from course_lib.grading.integrity import INTACT
-from course_lib.grading.submissions import Submission, read_submission
+from course_lib.grading.submissions import read_submission
 from course_lib.manifest import Manifest
 from course_lib.notebook_format import CHECK_TAG, checkpoint_of, has_tag
 
@@ -33,34 +33,49 @@ def grade_all(
     cell_timeout: float,
     on_done: Callable[[], None] = lambda: None,
 ) -> list[GradeRow]:
-    """Grade every submission, `jobs` at a time; rows come back in the order of `paths`."""
+    """Grade every submission, in batches run `jobs` at a time; rows come back in the order of `paths`."""
     paths = [path.resolve() for path in paths]
     common = _common_folder(paths)
-
-    def grade_one(path: Path) -> list[GradeRow]:
-        submission = read_submission(path, course, manifest)
-        rows = grade_submission(submission, path.relative_to(common), graded_folder, cell_timeout)
-        on_done()
-        return rows
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return [row for rows in pool.map(grade_one, paths) for row in rows]
-
-
-def grade_submission(submission: Submission, name: Path, graded_folder: Path, cell_timeout: float) -> list[GradeRow]:
-    """The gradebook rows of one submission; its executed graded copy is kept under `graded_folder`."""
-    label = name.as_posix()
-    if submission.problem is not None or submission.reference is None or submission.notebook is None:
-        return [GradeRow(label, submission.exercise or "", "", "invalid", 0, 0, submission.problem or "not gradable")]
-    solution = nbformat.read(submission.reference, as_version=4)
-    notebook, missing = graded_copy(solution, submission.notebook)
+    submissions = [read_submission(path, course, manifest) for path in paths]
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
-        copy_path = Path(scratch) / "graded.ipynb"
-        nbformat.write(notebook, copy_path)
-        run = run_nbval(copy_path, cell_timeout, total_timeout=cell_timeout * 3 + 120)
+        copies: dict[int, tuple[NotebookNode, list[str], Path]] = {}
+        for number, submission in enumerate(submissions):
+            if submission.problem is None and submission.reference and submission.notebook is not None:
+                notebook, missing = graded_copy(nbformat.read(submission.reference, as_version=4), submission.notebook)
+                copy_path = Path(scratch) / f"{number:05}" / "graded.ipynb"
+                copy_path.parent.mkdir()
+                nbformat.write(notebook, copy_path)
+                copies[number] = (notebook, missing, copy_path)
+            else:
+                on_done()
+        runs: dict[Path, EngineRun] = {}
+
+        def run_batch(batch: list[Path]) -> None:
+            runs.update(run_nbval(batch, cell_timeout, batch_timeout=len(batch) * (cell_timeout * 3 + 60)))
+            for _ in batch:
+                on_done()
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(run_batch, _batches([copy_path for _, _, copy_path in copies.values()], jobs)))
+    rows: list[GradeRow] = []
+    for number, submission in enumerate(submissions):
+        name = paths[number].relative_to(common)
+        if number not in copies:
+            problem = submission.problem or "not gradable"
+            rows.append(GradeRow(name.as_posix(), submission.exercise or "", "", "invalid", 0, 0, problem))
+            continue
+        notebook, missing, copy_path = copies[number]
+        rows += submission_rows(name, submission.exercise or "", notebook, missing, runs[copy_path], graded_folder)
+    return rows
+
+
+def submission_rows(
+    name: Path, exercise: str, notebook: NotebookNode, missing: list[str], run: EngineRun, graded_folder: Path
+) -> list[GradeRow]:
+    """The gradebook rows of one graded copy; its executed copy is kept under `graded_folder`."""
     _keep_executed_copy(notebook, run, graded_folder / name)
     rows = [
-        _checkpoint_row(label, submission.exercise or "", cell, run, missing)
+        _checkpoint_row(name.as_posix(), exercise, cell, run, missing)
         for cell in notebook.cells
         if has_tag(cell, CHECK_TAG)
     ]
@@ -68,6 +83,12 @@ def grade_submission(submission: Submission, name: Path, graded_folder: Path, ce
     if tampering:
         rows = [GradeRow(row.submission, row.exercise, row.checkpoint, "error", 0, 1, tampering) for row in rows]
     return rows
+
+
+def _batches(paths: list[Path], jobs: int, largest: int = 12) -> list[list[Path]]:
+    """Split the work so that every worker has about the same share, in batches of at most `largest` notebooks."""
+    size = max(1, min(largest, -(-len(paths) // max(1, jobs))))
+    return [paths[start : start + size] for start in range(0, len(paths), size)]
 
 
 def _tampering(run: EngineRun) -> str | None:
