@@ -69,9 +69,8 @@ def main() -> None:
              "--nbval-current-env", str(folder)]
         )  # fmt: skip
     floor = kernel_floor()
-    print(
-        f"{count} submissions; Python {sys.version.split()[0]}, {os.cpu_count()} cores; kit grader with --jobs {arguments.jobs}\n"
-    )
+    machine = f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    print(f"{count} submissions; {machine}; kit grader with --jobs {arguments.jobs}\n")
     print("| grader | seconds per submission | speed-up over plain nbval |")
     print("|---|---:|---:|")
     print(f"| plain `pytest --nbval-lax`, serial | {plain / count:.2f} | 1.0× |")
