@@ -2,8 +2,8 @@
 
 from sqlalchemy import inspect
 
-from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
-from course_lib.checks.replay import run_answers, scratch_database, scratch_namespace
+from course_lib.checks.checkpoint import Attempt, checkpoint
+from course_lib.checks.replay import replay_error, replayed
 from course_lib.checks.rows import lookup, missing_message
 from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed, id_set_by_hand
@@ -21,23 +21,19 @@ def judge_pending(attempt: Attempt) -> Verdict:
     kim = lookup(attempt.namespace, "kim")
     if not isinstance(kim, Reader):
         return mistake(PENDING, missing_message("kim") if kim is None else f"kim is not a Reader object: {kim!r}.")
-    with scratch_database() as scratch_app:
-        namespace = scratch_namespace(attempt.namespace, scratch_app)
-        namespace.pop("kim", None)
-        error = run_answers(attempt.sources, namespace, attempt.transform)
-        replayed = namespace.get("kim")
-        if error is not None or not isinstance(replayed, Reader):
-            problem = describe_error(error) if error else "no Reader in kim"
-            return mistake(PENDING, f"Run again on a fresh database, your cell gave {problem}.")
-        state = inspect(replayed)
+    with replayed(attempt, forget=("kim",)) as (namespace, error):
+        again = namespace.get("kim")
+        if error is not None or not isinstance(again, Reader):
+            return mistake(PENDING, replay_error(error) if error else "Run again, your cell put no Reader in kim.")
+        state = inspect(again)
         wrong = [
-            f"its {key} is {getattr(replayed, key)!r}, not {value!r}"
+            f"its {key} is {getattr(again, key)!r}, not {value!r}"
             for key, value in KIM.items()
-            if getattr(replayed, key) != value
+            if getattr(again, key) != value
         ]
         if wrong:
             return mistake(PENDING, "kim is not Kim Lee, kim.lee@example.com: " + "; ".join(wrong) + ".")
-        if id_set_by_hand(db.session, replayed):
+        if id_set_by_hand(db.session, again):
             return mistake(
                 PENDING, "You gave kim an id by hand. Leave it out: the database generates it at the INSERT."
             )

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
-from course_lib.checks.replay import run_answer, scratch_database, scratch_namespace
+from course_lib.checks.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
 from course_lib.checks.source_code import calls, names_without_calling, try_statements
 from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed, id_set_by_hand
@@ -25,14 +25,9 @@ def judge_new_reader(attempt: Attempt) -> Verdict:
     problem = _missing_new_reader(NEW_READER, attempt.namespace)
     if problem:
         return problem
-    with scratch_database() as scratch_app:
-        namespace = scratch_namespace(attempt.namespace, scratch_app)
-        namespace.pop("new_reader", None)
-        error = run_answer(attempt.answer.source, namespace, attempt.transform)
+    with replayed(attempt, forget=("new_reader",)) as (namespace, error):
         if error is not None:
-            return mistake(
-                NEW_READER, f"Run again on a fresh database, your answer cell raised {describe_error(error)}."
-            )
+            return mistake(NEW_READER, replay_error(error))
         reader = namespace.get("new_reader")
         if not isinstance(reader, Reader):
             return mistake(

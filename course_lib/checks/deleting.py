@@ -2,8 +2,8 @@
 
 from sqlalchemy import inspect, select
 
-from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
-from course_lib.checks.replay import run_answers, scratch_database, scratch_namespace
+from course_lib.checks.checkpoint import Attempt, checkpoint
+from course_lib.checks.replay import replay_error, replayed
 from course_lib.checks.rows import lookup, one_problem, rows_problem
 from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed
@@ -28,11 +28,10 @@ def judge_delete(attempt: Attempt) -> Verdict:
     problem = one_problem("ann", lookup(attempt.namespace, "ann"), Reader, 123)
     if problem and "There is no variable" in problem:
         return mistake(DELETE, problem)
-    with scratch_database() as scratch_app:
-        error = run_answers(attempt.sources, scratch_namespace(attempt.namespace, scratch_app), attempt.transform)
+    with replayed(attempt) as (_, error):
         remaining = _remaining_ids() if error is None else {}
     if error is not None:
-        return mistake(DELETE, f"Run again on a fresh database, your cell raised {describe_error(error)}.")
+        return mistake(DELETE, replay_error(error))
     if remaining == EXPECTED:
         return passed(DELETE, "Reader 123 is deleted, and the cascade takes her reviews 111, 113 and annotation 332.")
     return mistake(DELETE, _deletion_problem(remaining))
@@ -41,11 +40,9 @@ def judge_delete(attempt: Attempt) -> Verdict:
 @checkpoint(COMMIT)
 def judge_commit(attempt: Attempt) -> Verdict:
     """Replay the answers on a scratch database, then roll back: a deletion that survives was committed."""
-    with scratch_database() as scratch_app:
-        namespace = scratch_namespace(attempt.namespace, scratch_app)
-        error = run_answers(attempt.sources, namespace, attempt.transform)
+    with replayed(attempt) as (namespace, error):
         if error is not None:
-            return mistake(COMMIT, f"Run again on a fresh database, your cells raised {describe_error(error)}.")
+            return mistake(COMMIT, replay_error(error))
         ann = namespace.get("ann")
         pending = any(isinstance(obj, Reader) for obj in db.session.deleted)
         flushed = isinstance(ann, Reader) and flushed_not_committed(db.session, ann)

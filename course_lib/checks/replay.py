@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
+from course_lib.checks.checkpoint import Attempt, describe_error
 from course_lib.database import create_course_app, dispose
 from course_lib.models import db
 
@@ -23,6 +24,25 @@ def scratch_database() -> Iterator[Flask]:
             db.session.remove()
     finally:
         dispose(app)
+
+
+@contextmanager
+def replayed(attempt: Attempt, forget: tuple[str, ...] = ()) -> Iterator[tuple[dict[str, Any], BaseException | None]]:
+    """The attempt's answers, earlier ones first, run again on a fresh scratch database whose context stays pushed.
+
+    Yields the scratch namespace (it keeps the replayed objects alive) and the exception the answers raised, if any.
+    Names in `forget` are left out of the namespace, so that the answers must create them again.
+    """
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        for name in forget:
+            namespace.pop(name, None)
+        yield namespace, run_answers(attempt.sources, namespace, attempt.transform)
+
+
+def replay_error(error: BaseException) -> str:
+    """What to say when the answers, run again on a fresh database, raised."""
+    return f"Run again on a fresh database, your cells raised {describe_error(error)}."
 
 
 def run_answer(source: str, namespace: dict[str, Any], transform: Callable[[str], str] = str) -> BaseException | None:

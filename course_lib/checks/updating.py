@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
-from course_lib.checks.replay import run_answers, scratch_database, scratch_namespace
+from course_lib.checks.checkpoint import Attempt, checkpoint
+from course_lib.checks.replay import replay_error, replayed
 from course_lib.checks.rows import lookup, one_problem
 from course_lib.checks.source_code import compares_attribute
 from course_lib.checks.verdict import Verdict, mistake, passed
@@ -29,11 +29,10 @@ def judge_book_19(attempt: Attempt) -> Verdict:
 @checkpoint(MONTH)
 def judge_month(attempt: Attempt) -> Verdict:
     """Replay the answers on a scratch database: book 19's month, and nothing else, must have become June."""
-    with scratch_database() as scratch_app:
-        error = run_answers(attempt.sources, scratch_namespace(attempt.namespace, scratch_app), attempt.transform)
+    with replayed(attempt) as (_, error):
         books = _books() if error is None else {}
     if error is not None:
-        return mistake(MONTH, f"Run again on a fresh database, your cells raised {describe_error(error)}.")
+        return mistake(MONTH, replay_error(error))
     problem = _change_problem(books, attempt.answer.source)
     return mistake(MONTH, problem) if problem else passed(MONTH, "book 19's month is June, and nothing else changed.")
 
@@ -41,11 +40,9 @@ def judge_month(attempt: Attempt) -> Verdict:
 @checkpoint(COMMIT)
 def judge_commit(attempt: Attempt) -> Verdict:
     """Replay the answers on a scratch database, roll back at the end: June must survive, so it was committed."""
-    with scratch_database() as scratch_app:
-        namespace = scratch_namespace(attempt.namespace, scratch_app)  # keeps the replayed objects alive
-        error = run_answers(attempt.sources, namespace, attempt.transform)
+    with replayed(attempt) as (_, error):
         if error is not None:
-            return mistake(COMMIT, f"Run again on a fresh database, your cells raised {describe_error(error)}.")
+            return mistake(COMMIT, replay_error(error))
         with db.session.no_autoflush:
             book = db.session.get(Book, 19)
         dirty, flushed = book in db.session.dirty, flushed_not_committed(db.session, book)
