@@ -32,7 +32,7 @@ def kernel_floor(runs: int = 5) -> float:
     for _ in range(runs):
         start = time.perf_counter()
         manager, client = start_new_kernel(kernel_name="python3")
-        client.execute_interactive("1 + 1", timeout=60)
+        client.execute_interactive("x = 1 + 1", timeout=60)
         client.stop_channels()
         manager.shutdown_kernel(now=True)
         durations.append(time.perf_counter() - start)
