@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-LESSON ?= notebooks/03_add_and_rollback.ipynb
+LESSON ?= notebooks/01_the_database.ipynb
 LAB_FLAGS ?=
 # JupyterLab refuses to start as root (as in containers) unless told it is on purpose.
 AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
