@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from course_lib.answers import ANSWERS
-from course_lib.database import create_course_app, database_setting, database_url, dispose, sql_echo
+from course_lib.database import (
+    create_course_app,
+    database_setting,
+    database_url,
+    dispose,
+    is_in_memory_sqlite,
+    sql_echo,
+)
 from course_lib.models import Annotation, Book, Reader, Review, db
 from course_lib.postgres import POSTGRES_KEYWORD
 
@@ -42,12 +49,11 @@ def show_sql(enabled: bool = True) -> None:
 
 def describe_database(url: str) -> str:
     """A short human name for a database URL, without any password."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if is_in_memory_sqlite(url):
         return "in-memory SQLite"
     if database_setting() == POSTGRES_KEYWORD:
         return "PostgreSQL, on a server the kit started"
-    return parsed.render_as_string(hide_password=True)
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def seed_counts() -> str:

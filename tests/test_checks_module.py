@@ -370,3 +370,27 @@ def test_deleting_mistakes_are_diagnosed(notebook, change, checkpoint, says):
 def test_remaining_reviews_read_before_the_delete_says_so(notebook):
     bodies = {"deleting.remaining_reviews": "remaining_reviews = db.session.scalars(db.select(Review)).all()"}
     diagnosed(notebook, "deleting.remaining_reviews", bodies, "Ann's reviews are still there")
+
+
+@pytest.mark.parametrize("checkpoint", ["add_and_commit.pending", "add_and_commit.flush", "add_and_commit.commit"])
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("db.session.add(Reader())", "There is no variable named kim yet"),
+        ("kim = Reader", "kim is the Reader class itself"),
+        ('kim = "Kim Lee"', "kim is a str, not a Reader object."),
+    ],
+)
+def test_add_and_commit_names_a_missing_or_wrong_kim(notebook, checkpoint, body, says):
+    verdict = notebook.answers({checkpoint: body}) or notebook.verdict(checkpoint)
+    assert verdict.status is Status.MISTAKE
+    assert says in verdict.message
+    assert " at 0x" not in verdict.message
+
+
+def test_flush_without_kim_id_says_the_variable_is_missing(notebook):
+    bodies = {
+        "add_and_commit.pending": ADD_AND_COMMIT["add_and_commit.pending"],
+        "add_and_commit.flush": "db.session.flush()",
+    }
+    diagnosed(notebook, "add_and_commit.flush", bodies, "There is no variable named kim_id yet")

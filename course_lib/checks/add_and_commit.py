@@ -4,7 +4,7 @@ from sqlalchemy import inspect
 
 from course_lib.checks.checkpoint import Attempt, checkpoint
 from course_lib.checks.replay import replay_error, replayed
-from course_lib.checks.rows import lookup, missing_message
+from course_lib.checks.rows import MISSING, lookup, missing_message, object_problem
 from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed, id_set_by_hand
 from course_lib.models import Reader, db
@@ -19,8 +19,8 @@ KIM = {"name": "Kim", "surname": "Lee", "email": "kim.lee@example.com"}
 def judge_pending(attempt: Attempt) -> Verdict:
     """Run the answer again on a scratch database: kim must be a right, pending Reader; and in the real session."""
     kim = lookup(attempt.namespace, "kim")
-    if not isinstance(kim, Reader):
-        return mistake(PENDING, missing_message("kim") if kim is None else f"kim is not a Reader object: {kim!r}.")
+    if problem := object_problem("kim", kim, Reader):
+        return mistake(PENDING, problem)
     with replayed(attempt, forget=("kim",)) as (namespace, error):
         again = namespace.get("kim")
         if error is not None or not isinstance(again, Reader):
@@ -56,13 +56,15 @@ def judge_pending(attempt: Attempt) -> Verdict:
 def judge_flush(attempt: Attempt) -> Verdict:
     """Pass when kim is persistent with its generated id, and kim_id holds that id."""
     kim, kim_id = lookup(attempt.namespace, "kim"), lookup(attempt.namespace, "kim_id")
-    if not isinstance(kim, Reader):
-        return mistake(FLUSH, "kim is not a Reader object: do the first checkpoint first.")
+    if problem := object_problem("kim", kim, Reader):
+        return mistake(FLUSH, problem)
     state = inspect(kim)
     if state.pending:
         return mistake(FLUSH, "kim is still pending: nothing sent its INSERT. Call db.session.flush().")
     if not state.persistent:
         return mistake(FLUSH, "kim is not in the session: add it again, then flush.")
+    if kim_id is MISSING:
+        return mistake(FLUSH, missing_message("kim_id"))
     if kim_id is None:
         return mistake(FLUSH, "kim_id is None: you read kim.id before the flush, while the database had not chosen it.")
     if kim_id != state.identity[0]:
@@ -74,8 +76,8 @@ def judge_flush(attempt: Attempt) -> Verdict:
 def judge_commit(attempt: Attempt) -> Verdict:
     """Pass when kim is committed and the session is usable."""
     kim = lookup(attempt.namespace, "kim")
-    if not isinstance(kim, Reader):
-        return mistake(COMMIT, "kim is not a Reader object: do the first checkpoint first.")
+    if problem := object_problem("kim", kim, Reader):
+        return mistake(COMMIT, problem)
     state = inspect(kim)
     if not db.session.is_active:
         return mistake(COMMIT, "The session is in a failed transaction: call db.session.rollback(), then start again.")

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from course_lib.checks.checkpoint import Attempt, checkpoint, describe_error
 from course_lib.checks.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
+from course_lib.checks.rows import lookup, object_problem
 from course_lib.checks.source_code import calls, names_without_calling, try_statements
 from course_lib.checks.verdict import Verdict, mistake, passed
 from course_lib.journal import flushed_not_committed, id_set_by_hand
@@ -165,16 +166,8 @@ def _failure_handling(attempt: Attempt) -> Verdict | None:
 
 def _missing_new_reader(checkpoint_id: str, namespace: dict[str, Any]) -> Verdict | None:
     """A verdict when new_reader does not exist or is not a Reader object."""
-    if "new_reader" not in namespace:
-        return mistake(checkpoint_id, "There is no variable named new_reader yet: create it in the first checkpoint.")
-    reader = namespace["new_reader"]
-    if reader is Reader:
-        return mistake(
-            checkpoint_id, "new_reader is the Reader class itself: call it, Reader(name=..., ...), to make a reader."
-        )
-    if not isinstance(reader, Reader):
-        return mistake(checkpoint_id, f"new_reader is a {type(reader).__name__}, not a Reader object.")
-    return None
+    problem = object_problem("new_reader", lookup(namespace, "new_reader"), Reader)
+    return mistake(checkpoint_id, problem) if problem else None
 
 
 def _wrong_values(reader: Reader) -> list[str]:

@@ -20,6 +20,18 @@ def missing_message(name: str) -> str:
     return f"There is no variable named {name} yet: assign your answer to {name}."
 
 
+def object_problem(name: str, value: Any, model: type) -> str | None:
+    """Why `value` is not a `model` object: missing, the class itself, or something else (None when it is one)."""
+    kind = model.__name__
+    if value is MISSING:
+        return missing_message(name)
+    if value is model:
+        return f"{name} is the {kind} class itself: call it, {kind}(...), to make a {kind.lower()}."
+    if not isinstance(value, model):
+        return f"{name} is a {type(value).__name__}, not a {kind} object."
+    return None
+
+
 def one_problem(name: str, value: Any, model: type, expected_id: int) -> str | None:
     """Why `value` is not the `model` object with primary key `expected_id` (None when it is)."""
     kind = model.__name__
