@@ -8,7 +8,9 @@ import nbformat
 import pytest
 
 from course_lib.cli import main
+from course_lib.course import CourseLayout
 from course_lib.grading.gradebook import GradeRow, grades_csv, write_atomically
+from course_lib.manifest import load_manifest
 from course_lib.notebook_format import checkpoint_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +41,15 @@ def drop_markers_and_tags(notebook):
     for cell in notebook.cells:
         cell.metadata = {}
         cell.source = cell.source.replace("# answer: add_rollback.commit\n", "")
+
+
+def malformed_metadata(notebook):
+    shapes = iter(
+        [{"tags": ["answer"], "course": 5}, {"tags": 7}, {"tags": ["answer"], "course": {"checkpoint": ["x"]}}]
+    )
+    for cell in notebook.cells:
+        if "answer" in cell.metadata.get("tags", []):
+            cell.metadata = next(shapes)
 
 
 def add_skip_tags(notebook):
@@ -75,6 +86,7 @@ CORPUS = {
         base=EXERCISE, edit=lambda nb: replace_check(nb, 'print("✅ add_rollback: passed")')
     ),
     "hostile/skip tags.ipynb": submission(base=EXERCISE, edit=add_skip_tags),
+    "hostile/malformed metadata.ipynb": submission(edit=malformed_metadata),
     "hostile/NBVAL markers.ipynb": submission(
         {"add_rollback.new_reader": "# answer: add_rollback.new_reader\n# NBVAL_SKIP\nnew_reader = 1"}
     ),
@@ -146,6 +158,7 @@ def messages(graded, name: str) -> str:
         ("hostile/huge output.ipynb", ["passed", "passed", "passed"]),
         ("hostile/fake checks.ipynb", ["failed", "failed", "failed"]),
         ("hostile/skip tags.ipynb", ["failed", "failed", "failed"]),
+        ("hostile/malformed metadata.ipynb", ["passed", "passed", "passed"]),
         ("hostile/warnings on stderr.ipynb", ["passed", "passed", "passed"]),
         ("broken/not json.ipynb", ["invalid"]),
         ("broken/empty.ipynb", ["invalid"]),
@@ -264,3 +277,20 @@ def test_progress_checks_a_students_own_notebooks(tmp_path, capsys):
     (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
     assert main(["progress", str(tmp_path), "--jobs", "1"]) == 0
     assert "03_add_and_rollback.ipynb   3/3   all done" in capsys.readouterr().out
+
+
+def test_a_submission_that_cannot_be_prepared_is_invalid_alone(tmp_path, monkeypatch):
+    from course_lib.grading import grader
+
+    def unforeseen(solution, student):
+        raise ValueError("a notebook shape nobody foresaw")
+
+    (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
+    monkeypatch.setattr(grader, "graded_copy", unforeseen)
+    rows = grader.grade_all(
+        [tmp_path / "03_add_and_rollback.ipynb"], CourseLayout(ROOT), load_manifest(), tmp_path / "out",
+        jobs=1, cell_timeout=10,
+    )  # fmt: skip
+    assert [(row.status, row.message) for row in rows] == [
+        ("invalid", "its cells could not be read (ValueError: a notebook shape nobody foresaw)")
+    ]

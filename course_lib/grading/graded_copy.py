@@ -8,7 +8,7 @@ from nbformat.v4 import new_code_cell, new_output
 from course_lib.answers import marked_checkpoints
 from course_lib.exercise_builder import exercise_from_solution
 from course_lib.grading.integrity import INTACT
-from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
+from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, KIT_KEY, checkpoint_of, has_tag
 
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 NBVAL_RAISES_EXCEPTION = "raises-exception"
@@ -16,16 +16,28 @@ NBVAL_RAISES_EXCEPTION = "raises-exception"
 
 def student_answers(student: NotebookNode, answer_cell_ids: dict[str, str]) -> dict[str, str]:
     """The source of each answer the student wrote, by checkpoint: found by metadata, marker line or cell id."""
+    cells = student.get("cells")
     answers: dict[str, str] = {}
-    for cell in student.get("cells", []):
-        if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
             continue
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        named = checkpoint_of({"metadata": metadata}) if has_tag({"metadata": metadata}, ANSWER_TAG) else None
-        by_id = answer_cell_ids.get(cell.get("id", ""))
+        cell_id = cell.get("id")
+        by_id = answer_cell_ids.get(cell_id) if isinstance(cell_id, str) else None
+        named = _claimed_checkpoint(cell.get("metadata"))
         for checkpoint in [named] if named else marked_checkpoints(cell["source"]) or ([by_id] if by_id else []):
             answers.setdefault(checkpoint, cell["source"])
     return answers
+
+
+def _claimed_checkpoint(metadata: object) -> str | None:
+    """The checkpoint that a student's cell metadata names as answered, when that metadata is well formed."""
+    if not isinstance(metadata, dict):
+        return None
+    tags, kit = metadata.get("tags"), metadata.get(KIT_KEY)
+    if not isinstance(tags, list) or ANSWER_TAG not in tags or not isinstance(kit, dict):
+        return None
+    checkpoint = kit.get("checkpoint")
+    return checkpoint if isinstance(checkpoint, str) else None
 
 
 def graded_copy(solution: NotebookNode, student: NotebookNode) -> tuple[NotebookNode, list[str]]:

@@ -39,9 +39,17 @@ def grade_all(
     submissions = [read_submission(path, course, manifest) for path in paths]
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         copies: dict[int, tuple[NotebookNode, list[str], Path]] = {}
+        problems: dict[int, str] = {}
         for number, submission in enumerate(submissions):
             if submission.problem is None and submission.reference and submission.notebook is not None:
-                notebook, missing = graded_copy(nbformat.read(submission.reference, as_version=4), submission.notebook)
+                try:
+                    notebook, missing = graded_copy(
+                        nbformat.read(submission.reference, as_version=4), submission.notebook
+                    )
+                except Exception as error:  # one unforeseen notebook shape must not stop the class's grading
+                    problems[number] = f"its cells could not be read ({type(error).__name__}: {error})"
+                    on_done()
+                    continue
                 copy_path = Path(scratch) / f"{number:05}" / "graded.ipynb"
                 copy_path.parent.mkdir()
                 nbformat.write(notebook, copy_path)
@@ -61,7 +69,7 @@ def grade_all(
     for number, submission in enumerate(submissions):
         name = paths[number].relative_to(common)
         if number not in copies:
-            problem = submission.problem or "not gradable"
+            problem = submission.problem or problems.get(number, "not gradable")
             rows.append(GradeRow(name.as_posix(), submission.exercise or "", "", "invalid", 0, 0, problem))
             continue
         notebook, missing, copy_path = copies[number]
