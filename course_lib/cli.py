@@ -48,13 +48,8 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
 def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float) -> int:
     """Grade submissions against the course's reference solutions and write the gradebook, summary and report."""
     course = CourseLayout(Path(__file__).resolve().parent.parent)
-    try:
-        notebooks = find_notebooks(paths)
-    except NoSubmissions as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if not notebooks:
-        print(f"error: no .ipynb file under {', '.join(map(str, paths))}", file=sys.stderr)
+    notebooks = _notebooks_or_report(paths)
+    if notebooks is None:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     rows = grade_all(
@@ -72,15 +67,22 @@ def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
     """Check the student's own exercise notebooks with the grader's engine and print what is done and what is next."""
     course = CourseLayout(Path(__file__).resolve().parent.parent)
     manifest = load_manifest(course.manifest)
-    try:
-        notebooks = find_notebooks(paths)
-    except NoSubmissions as error:
-        print(f"error: {error}", file=sys.stderr)
+    notebooks = _notebooks_or_report(paths)
+    if notebooks is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="course-progress-") as scratch:
         rows = grade_all(notebooks, course, manifest, Path(scratch), jobs=jobs, cell_timeout=timeout)
     print(progress_table(rows, manifest))
     return 0
+
+
+def _notebooks_or_report(paths: list[Path]) -> list[Path] | None:
+    """The notebooks to check, or None after telling the user, on stderr, why there are none."""
+    try:
+        return find_notebooks(paths)
+    except NoSubmissions as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,18 +11,28 @@ KIT_KEY = "course"
 
 
 def exercise_name(notebook: NotebookNode) -> str | None:
-    """The exercise a notebook belongs to (`metadata.course.exercise`), if any."""
-    return notebook.metadata.get(KIT_KEY, {}).get("exercise")
+    """The exercise a notebook belongs to (`metadata.course.exercise`), if it names one."""
+    value = _kit_metadata(notebook.get("metadata")).get("exercise")
+    return value if isinstance(value, str) else None
 
 
 def checkpoint_of(cell: NotebookNode) -> str | None:
-    """The checkpoint id an answer or check cell belongs to (`metadata.course.checkpoint`), if any."""
-    return cell.get("metadata", {}).get(KIT_KEY, {}).get("checkpoint")
+    """The checkpoint id an answer or check cell belongs to (`metadata.course.checkpoint`), if it names one."""
+    value = _kit_metadata(cell.get("metadata")).get("checkpoint")
+    return value if isinstance(value, str) else None
 
 
 def has_tag(cell: NotebookNode, tag: str) -> bool:
     """True when the cell carries the tag."""
-    return tag in cell.get("metadata", {}).get("tags", [])
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return isinstance(tags, list) and tag in tags
+
+
+def _kit_metadata(metadata: object) -> dict:
+    """The kit's part of a metadata mapping; empty when a (student's) notebook has it in any other shape."""
+    kit = metadata.get(KIT_KEY) if isinstance(metadata, dict) else None
+    return kit if isinstance(kit, dict) else {}
 
 
 def checkpoints(notebook: NotebookNode) -> list[str]:

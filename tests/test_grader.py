@@ -294,3 +294,20 @@ def test_a_submission_that_cannot_be_prepared_is_invalid_alone(tmp_path, monkeyp
     assert [(row.status, row.message) for row in rows] == [
         ("invalid", "its cells could not be read (ValueError: a notebook shape nobody foresaw)")
     ]
+
+
+def test_progress_on_a_folder_without_notebooks_says_so(tmp_path, capsys):
+    assert main(["progress", str(tmp_path)]) == 2
+    assert "no .ipynb file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("course_metadata", [5, "add_rollback", {"exercise": ["x"]}, {"exercise": 3}])
+def test_malformed_notebook_metadata_falls_back_to_the_file_name(tmp_path, course_metadata):
+    from course_lib.grading.submissions import read_submission
+
+    notebook = nbformat.reads(submission(), as_version=4)
+    notebook.metadata["course"] = course_metadata
+    path = tmp_path / "03_add_and_rollback (2).ipynb"
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    found = read_submission(path, CourseLayout(ROOT), load_manifest())
+    assert (found.exercise, found.problem) == ("add_rollback", None)

@@ -8,7 +8,7 @@ from nbformat.v4 import new_code_cell, new_output
 from course_lib.answers import marked_checkpoints
 from course_lib.exercise_builder import exercise_from_solution
 from course_lib.grading.integrity import INTACT
-from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, KIT_KEY, checkpoint_of, has_tag
+from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
 
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 NBVAL_RAISES_EXCEPTION = "raises-exception"
@@ -23,21 +23,10 @@ def student_answers(student: NotebookNode, answer_cell_ids: dict[str, str]) -> d
             continue
         cell_id = cell.get("id")
         by_id = answer_cell_ids.get(cell_id) if isinstance(cell_id, str) else None
-        named = _claimed_checkpoint(cell.get("metadata"))
+        named = checkpoint_of(cell) if has_tag(cell, ANSWER_TAG) else None
         for checkpoint in [named] if named else marked_checkpoints(cell["source"]) or ([by_id] if by_id else []):
             answers.setdefault(checkpoint, cell["source"])
     return answers
-
-
-def _claimed_checkpoint(metadata: object) -> str | None:
-    """The checkpoint that a student's cell metadata names as answered, when that metadata is well formed."""
-    if not isinstance(metadata, dict):
-        return None
-    tags, kit = metadata.get("tags"), metadata.get(KIT_KEY)
-    if not isinstance(tags, list) or ANSWER_TAG not in tags or not isinstance(kit, dict):
-        return None
-    checkpoint = kit.get("checkpoint")
-    return checkpoint if isinstance(checkpoint, str) else None
 
 
 def graded_copy(solution: NotebookNode, student: NotebookNode) -> tuple[NotebookNode, list[str]]:

@@ -31,7 +31,7 @@ class NoSubmissions(Exception):
 
 
 def find_notebooks(paths: list[Path]) -> list[Path]:
-    """Every .ipynb file named or found (recursively) under the given paths, in a stable order."""
+    """Every .ipynb file named or found (recursively) under the given paths, in a stable order; at least one."""
     found: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -40,6 +40,8 @@ def find_notebooks(paths: list[Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
         else:
             found.append(path)
+    if not found:
+        raise NoSubmissions(f"no .ipynb file under {', '.join(map(str, paths))}")
     return found
 
 
@@ -53,7 +55,7 @@ def read_submission(path: Path, course: CourseLayout, manifest: Manifest) -> Sub
             "the file is empty" if path.stat().st_size == 0 else f"not a readable notebook ({type(error).__name__})"
         )
         return Submission(path, by_name, None, None, problem)
-    exercise = exercise_name(notebook) if isinstance(notebook.get("metadata"), dict) else None
+    exercise = exercise_name(notebook)
     lesson = next((item for item in manifest.lessons if item.exercise == exercise), None)
     if lesson is None:
         exercise = by_name
