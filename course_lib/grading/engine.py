@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,13 @@ from typing import Any
 import psutil
 
 from course_lib.grading.capture import RESULTS_VARIABLE
+from course_lib.grading.forked_kernels import KERNEL_NAME, forking_supported, start_fork_server
 
-# jsonschema (through nbformat) imports the optional IRI checker rfc3987_syntax, which builds ~35 parsers at import
-# (seconds per process; python-jsonschema/jsonschema#1428). No notebook schema uses IRI formats: mark it absent.
-PYTEST_WITHOUT_SLOW_IMPORTS = "import sys; sys.modules['rfc3987_syntax'] = None; import pytest; sys.exit(pytest.main())"
+PYTEST_WITHOUT_SLOW_IMPORTS = (
+    "import sys; from course_lib.slow_imports import skip_slow_optional_imports; skip_slow_optional_imports(); "
+    "import pytest; sys.exit(pytest.main())"
+)
+POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -27,30 +31,64 @@ class EngineRun:
     timed_out: bool
 
 
-def run_nbval(notebooks: list[Path], cell_timeout: float, batch_timeout: float) -> dict[Path, EngineRun]:
-    """Execute the notebooks with `pytest --nbval` in one separate process group; never raises for student code."""
+def run_nbval(
+    notebooks: list[Path],
+    cell_timeout: float,
+    *,
+    forked: bool = True,
+    on_notebook_done: Callable[[Path], None] = lambda _: None,
+) -> dict[Path, EngineRun]:
+    """Run the notebooks with `pytest --nbval`; those a dead or killed run never started get a new run. Never raises."""
+    runs: dict[Path, EngineRun] = {}
+    reported: set[Path] = set()
+
+    def report(notebook: Path) -> None:
+        if notebook not in reported:
+            reported.add(notebook)
+            on_notebook_done(notebook)
+
+    pending = list(notebooks)
+    while pending:
+        batch_runs = _run_batch(pending, cell_timeout, forked, report)
+        runs.update(batch_runs)
+        not_started = [notebook for notebook in pending if not batch_runs[notebook].cells]
+        if len(not_started) == len(pending):
+            break  # the run could not start any notebook: running it again would not either
+        pending = not_started  # a run that died (or was killed) early: give the others a fresh run
+    for notebook in notebooks:
+        report(notebook)
+    return runs
+
+
+def _run_batch(
+    notebooks: list[Path], cell_timeout: float, forked: bool, on_notebook_done: Callable[[Path], None]
+) -> dict[Path, EngineRun]:
+    """One pytest process over the notebooks, killed with all its kernels at the batch's time limit."""
+    batch_timeout = len(notebooks) * (cell_timeout * 3 + 60)
     with tempfile.TemporaryDirectory(prefix="course-nbval-") as scratch:
         results = Path(scratch) / "results.jsonl"
+        environment = {**os.environ, RESULTS_VARIABLE: str(results), "PYTHONWARNINGS": "ignore"}
+        fork_server, kernel_options = None, ["--nbval-current-env"]
+        if forked and forking_supported():
+            with contextlib.suppress(RuntimeError, OSError):  # no fork server: ordinary kernels, only slower
+                fork_server, environment = start_fork_server(Path(scratch), environment)
+                kernel_options = ["--nbval-kernel-name", KERNEL_NAME]
         command = [
             sys.executable, "-c", PYTEST_WITHOUT_SLOW_IMPORTS, *map(str, notebooks), "-q", "-p", "no:cacheprovider",
-            "-o", "addopts=", "--rootdir", scratch, "-p", "course_lib.grading.capture", "--nbval",
-            "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
+            "-o", "addopts=", "--rootdir", scratch, "-p", "course_lib.grading.capture", "--nbval", *kernel_options,
+            f"--nbval-cell-timeout={cell_timeout}",
         ]  # fmt: skip
-        environment = {**os.environ, RESULTS_VARIABLE: str(results), "PYTHONWARNINGS": "ignore"}
         process = subprocess.Popen(
             command, cwd=scratch, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        try:
-            process.wait(timeout=batch_timeout)
-            killed = False
-        except subprocess.TimeoutExpired:
-            _kill_with_children(process.pid)
-            process.wait()
-            killed = True
-        records = (
-            [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()] if results.exists() else []
-        )
+        watcher = _ProgressWatcher(results, notebooks, on_notebook_done)
+        killed = not watcher.wait(process, batch_timeout)
+        for leader in (process, fork_server):
+            if leader is not None:
+                _kill_with_children(leader.pid)  # after a normal end, only what the students' code left running
+                leader.wait()
+        records = watcher.records()
     runs = {}
     for notebook in notebooks:
         cells = {record["cell"]: record for record in records if Path(record["notebook"]) == notebook}
@@ -59,15 +97,76 @@ def run_nbval(notebooks: list[Path], cell_timeout: float, batch_timeout: float) 
     return runs
 
 
+class _ProgressWatcher:
+    """Follows the results file while nbval runs, and reports each notebook as soon as all its cells are recorded."""
+
+    def __init__(self, results: Path, notebooks: list[Path], on_notebook_done: Callable[[Path], None]) -> None:
+        self._results = results
+        self._code_cells = {notebook: _code_cell_ids(notebook) for notebook in notebooks}
+        self._seen: dict[Path, set[str]] = {notebook: set() for notebook in notebooks}
+        self._on_notebook_done = on_notebook_done
+        self._records: list[dict[str, Any]] = []
+        self._offset = 0
+
+    def wait(self, process: subprocess.Popen[bytes], timeout: float) -> bool:
+        """Wait for the process, reporting progress; False when the time limit was reached first."""
+        for _ in range(int(timeout / POLL_SECONDS) + 1):
+            try:
+                process.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._report(self._read_new_records())
+                continue
+            self._report(self._read_new_records())
+            return True
+        return False
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every complete record written so far (a line cut short by a kill is ignored)."""
+        self._read_new_records()
+        return self._records
+
+    def _read_new_records(self) -> list[dict[str, Any]]:
+        """The complete lines appended since the last read, decoded."""
+        if not self._results.exists():
+            return []
+        with self._results.open("rb") as handle:
+            handle.seek(self._offset)
+            complete = handle.read().rpartition(b"\n")[0]
+        if not complete:
+            return []
+        self._offset += len(complete) + 1
+        new = []
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                new.append(json.loads(line))
+        self._records += new
+        return new
+
+    def _report(self, new_records: list[dict[str, Any]]) -> None:
+        for record in new_records:
+            notebook = Path(record["notebook"])
+            seen = self._seen.get(notebook)
+            if seen is not None:
+                seen.add(record["cell"])
+                if seen >= self._code_cells[notebook]:
+                    self._on_notebook_done(notebook)
+
+
+def _code_cell_ids(notebook: Path) -> set[str]:
+    """The ids of the notebook's code cells."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return {cell["id"] for cell in cells if cell["cell_type"] == "code"}
+
+
 def _finished(notebook: Path, cells: dict[str, dict[str, Any]]) -> bool:
     """True when every code cell of the notebook has a record."""
-    notebook_cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return all(cell["id"] in cells for cell in notebook_cells if cell["cell_type"] == "code")
+    return _code_cell_ids(notebook) <= cells.keys()
 
 
 def _kill_with_children(pid: int) -> None:
     """Kill a process and everything it started, kernels included (they run in sessions of their own)."""
-    parent = psutil.Process(pid)
-    for process in [*parent.children(recursive=True), parent]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(pid)
+        for process in [*parent.children(recursive=True), parent]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()

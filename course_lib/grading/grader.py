@@ -59,9 +59,7 @@ def grade_all(
         runs: dict[Path, EngineRun] = {}
 
         def run_batch(batch: list[Path]) -> None:
-            runs.update(run_nbval(batch, cell_timeout, batch_timeout=len(batch) * (cell_timeout * 3 + 60)))
-            for _ in batch:
-                on_done()
+            runs.update(run_nbval(batch, cell_timeout, on_notebook_done=lambda _: on_done()))
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(run_batch, _batches([copy_path for _, _, copy_path in copies.values()], jobs)))

@@ -1,0 +1,127 @@
+"""The grader's engine: kernels forked from a warm server, one process per notebook, runs that die are re-run."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from course_lib.grading.engine import run_nbval
+from course_lib.grading.forked_kernels import ForkedProcess, forking_supported
+
+pytestmark = pytest.mark.skipif(not forking_supported(), reason="forked kernels need os.fork (POSIX)")
+
+PROBE = """
+import os, sys
+warm = "flask_sqlalchemy" in sys.modules
+import course_lib
+print(json.dumps({"warm": warm, "pid": os.getpid(), "cwd": os.getcwd(),
+                  "left_by_another": getattr(course_lib, "left_here", None)}))
+course_lib.left_here = os.getpid()
+"""
+KILL_THE_RUN = """
+import psutil
+for process in psutil.process_iter(["cmdline"]):
+    if "pytest.main" in " ".join(process.info["cmdline"] or []):
+        process.kill()
+"""
+
+
+def notebook(folder: Path, name: str, *sources: str) -> Path:
+    path = folder / name / "graded.ipynb"
+    path.parent.mkdir(parents=True)
+    cells = [nbformat.v4.new_code_cell("import json")] + [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def probe_output(run, path: Path) -> dict:
+    cells = nbformat.read(path, as_version=4).cells
+    outputs = run.cells[cells[1].id]["outputs"]
+    return json.loads(outputs[0]["text"])
+
+
+def test_forked_kernels_start_warm_each_in_its_own_process(tmp_path):
+    first, second = notebook(tmp_path, "a", PROBE), notebook(tmp_path, "b", PROBE)
+    runs = run_nbval([first, second], cell_timeout=30)
+    seen = [probe_output(runs[path], path) for path in (first, second)]
+    assert [probe["warm"] for probe in seen] == [True, True]  # the server had imported Flask-SQLAlchemy
+    assert seen[0]["pid"] != seen[1]["pid"]
+    assert [probe["left_by_another"] for probe in seen] == [None, None]  # nothing leaks from one kernel to the next
+    assert [Path(probe["cwd"]) for probe in seen] == [first.parent, second.parent]
+
+
+def test_ordinary_kernels_start_cold(tmp_path):
+    path = notebook(tmp_path, "a", PROBE)
+    assert probe_output(run_nbval([path], cell_timeout=30, forked=False)[path], path)["warm"] is False
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "ordinary"])
+def test_a_run_killed_by_one_notebook_is_run_again_for_the_others(tmp_path, forked):
+    hostile = notebook(tmp_path, "hostile", KILL_THE_RUN, "print('never')")
+    good = [notebook(tmp_path, f"good{number}", "print(6 * 7)") for number in range(2)]
+    done: list[Path] = []
+    runs = run_nbval([hostile, *good], cell_timeout=30, forked=forked, on_notebook_done=done.append)
+    for path in good:
+        outputs = [record["outputs"] for record in runs[path].cells.values()]
+        assert outputs[1] == [{"output_type": "stream", "name": "stdout", "text": "42\n"}]
+    assert "never" not in json.dumps([record["outputs"] for record in runs[hostile].cells.values()])
+    assert sorted(done) == sorted([hostile, *good])  # each notebook reported once, the hostile one included
+
+
+def test_a_forked_process_tolerates_signals_after_it_ended():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    ended = ForkedProcess(child.pid)
+    ended.send_signal(9)  # no ProcessLookupError, as with Popen
+    assert ended.poll() == -1
+    assert ended.wait(timeout=1) == -1
+
+
+def test_killing_a_forked_process_ends_it():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    running = ForkedProcess(child.pid)
+    assert running.poll() is None
+    running.kill()
+    assert child.wait(timeout=10) == -9
+
+
+def test_the_fork_server_ends_when_the_grader_dies(tmp_path):
+    grader = (
+        "import os, sys; from pathlib import Path; from course_lib.grading.forked_kernels import start_fork_server; "
+        "server, _ = start_fork_server(Path(sys.argv[1]), dict(os.environ)); print(server.pid, flush=True); "
+        "os._exit(0)"
+    )
+    output = subprocess.run([sys.executable, "-c", grader, str(tmp_path)], capture_output=True, text=True, check=True)
+    server = int(output.stdout)
+    deadline = time.monotonic() + 30
+    while _running(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(server)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_no_kernel_or_server_outlives_a_run(tmp_path):
+    before = _kernels_and_servers()
+    run_nbval([notebook(tmp_path, "a", "print(1)")], cell_timeout=30)
+    assert _kernels_and_servers() <= before
+
+
+def _kernels_and_servers() -> set[int]:
+    """Running processes that are kernels or fork servers (a forked kernel shows the server's command line)."""
+    found = set()
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if ("ipykernel" in command or "fork_server" in command) and _running(process.pid):
+            found.add(process.pid)
+    return found
