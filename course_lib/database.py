@@ -7,6 +7,7 @@ import sqlite3
 from flask import Flask
 from sqlalchemy import Engine, StaticPool, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import configure_mappers
 
 from course_lib.models import db
 from course_lib.postgres import POSTGRES_KEYWORD, fresh_postgres_database
@@ -83,6 +84,12 @@ def _seeded_template() -> sqlite3.Connection:
     engine = create_engine(IN_MEMORY_SQLITE, creator=lambda: template, poolclass=StaticPool)
     _replace_with_seeded_schema(engine)
     return template
+
+
+def build_seeded_template() -> None:
+    """Build this process's seeded template now (processes forked afterwards start with it) and configure the models."""
+    _seeded_template()
+    configure_mappers()
 
 
 def _copy_of_seeded_template() -> sqlite3.Connection:

@@ -38,6 +38,9 @@ def serve(socket_path: str) -> None:
     """Import the warm modules, listen on `socket_path`, and fork a kernel per request, until killed or orphaned."""
     for module in WARM_MODULES:
         __import__(module)
+    from course_lib.database import build_seeded_template  # here: the provisioner imports this module, and stays light
+
+    build_seeded_template()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system as they end
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
