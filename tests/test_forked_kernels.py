@@ -10,8 +10,9 @@ import nbformat
 import psutil
 import pytest
 
-from course_lib.grading.engine import run_nbval
+from course_lib.grading.engine import grading_environment, run_nbval
 from course_lib.grading.forked_kernels import ForkedProcess, forking_supported
+from course_lib.grading.kernel_source import kernel_source
 
 pytestmark = pytest.mark.skipif(not forking_supported(), reason="forked kernels need os.fork (POSIX)")
 
@@ -29,6 +30,7 @@ for process in psutil.process_iter(["cmdline"]):
     if "pytest.main" in " ".join(process.info["cmdline"] or []):
         process.kill()
 """
+KILL_THE_FORK_SERVER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
 
 
 def notebook(folder: Path, name: str, *sources: str) -> Path:
@@ -39,6 +41,11 @@ def notebook(folder: Path, name: str, *sources: str) -> Path:
     return path
 
 
+def run(paths: list[Path], *, forked: bool = True, on_notebook_done=lambda _: None):
+    with kernel_source(paths[0].parent.parent / "kernels", grading_environment(), forked=forked) as kernels:
+        return run_nbval(paths, 30, kernels, on_notebook_done)
+
+
 def probe_output(run, path: Path) -> dict:
     cells = nbformat.read(path, as_version=4).cells
     outputs = run.cells[cells[1].id]["outputs"]
@@ -47,7 +54,7 @@ def probe_output(run, path: Path) -> dict:
 
 def test_forked_kernels_start_warm_each_in_its_own_process(tmp_path):
     first, second = notebook(tmp_path, "a", PROBE), notebook(tmp_path, "b", PROBE)
-    runs = run_nbval([first, second], cell_timeout=30)
+    runs = run([first, second])
     seen = [probe_output(runs[path], path) for path in (first, second)]
     assert [probe["warm"] for probe in seen] == [True, True]  # the server had imported Flask-SQLAlchemy
     assert seen[0]["pid"] != seen[1]["pid"]
@@ -57,19 +64,22 @@ def test_forked_kernels_start_warm_each_in_its_own_process(tmp_path):
 
 def test_ordinary_kernels_start_cold(tmp_path):
     path = notebook(tmp_path, "a", PROBE)
-    assert probe_output(run_nbval([path], cell_timeout=30, forked=False)[path], path)["warm"] is False
+    assert probe_output(run([path], forked=False)[path], path)["warm"] is False
 
 
-@pytest.mark.parametrize("forked", [True, False], ids=["forked", "ordinary"])
-def test_a_run_killed_by_one_notebook_is_run_again_for_the_others(tmp_path, forked):
-    hostile = notebook(tmp_path, "hostile", KILL_THE_RUN, "print('never')")
+@pytest.mark.parametrize(
+    ("forked", "hostile_code"),
+    [(True, KILL_THE_RUN), (False, KILL_THE_RUN), (True, KILL_THE_FORK_SERVER)],
+    ids=["forked, nbval killed", "ordinary, nbval killed", "forked, fork server killed"],
+)
+def test_a_run_killed_by_one_notebook_is_run_again_for_the_others(tmp_path, forked, hostile_code):
+    hostile = notebook(tmp_path, "hostile", hostile_code)
     good = [notebook(tmp_path, f"good{number}", "print(6 * 7)") for number in range(2)]
     done: list[Path] = []
-    runs = run_nbval([hostile, *good], cell_timeout=30, forked=forked, on_notebook_done=done.append)
+    runs = run([hostile, *good], forked=forked, on_notebook_done=done.append)
     for path in good:
         outputs = [record["outputs"] for record in runs[path].cells.values()]
         assert outputs[1] == [{"output_type": "stream", "name": "stdout", "text": "42\n"}]
-    assert "never" not in json.dumps([record["outputs"] for record in runs[hostile].cells.values()])
     assert sorted(done) == sorted([hostile, *good])  # each notebook reported once, the hostile one included
 
 
@@ -93,15 +103,19 @@ def test_killing_a_forked_process_ends_it():
 def test_the_fork_server_ends_when_the_grader_dies(tmp_path):
     grader = (
         "import os, sys; from pathlib import Path; from course_lib.grading.forked_kernels import start_fork_server; "
-        "server, _ = start_fork_server(Path(sys.argv[1]), dict(os.environ)); print(server.pid, flush=True); "
+        "server, _ = start_fork_server(Path(sys.argv[1]) / 'server', dict(os.environ)); print(server.pid, flush=True); "
         "os._exit(0)"
     )
     output = subprocess.run([sys.executable, "-c", grader, str(tmp_path)], capture_output=True, text=True, check=True)
-    server = int(output.stdout)
-    deadline = time.monotonic() + 30
-    while _running(server) and time.monotonic() < deadline:
+    assert _gone_within(int(output.stdout), seconds=30)
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    """Wait until the process has ended, for at most `seconds`; True if it did."""
+    deadline = time.monotonic() + seconds
+    while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _running(server)
+    return not _running(pid)
 
 
 def _running(pid: int) -> bool:
@@ -113,7 +127,7 @@ def _running(pid: int) -> bool:
 
 def test_no_kernel_or_server_outlives_a_run(tmp_path):
     before = _kernels_and_servers()
-    run_nbval([notebook(tmp_path, "a", "print(1)")], cell_timeout=30)
+    run([notebook(tmp_path, "a", "print(1)")])
     assert _kernels_and_servers() <= before
 
 
@@ -125,3 +139,45 @@ def _kernels_and_servers() -> set[int]:
         if ("ipykernel" in command or "fork_server" in command) and _running(process.pid):
             found.add(process.pid)
     return found
+
+
+def test_kernels_left_by_a_killed_run_are_ended_and_no_other_process(tmp_path, monkeypatch):
+    from nbval.kernel import RunningKernel
+
+    from course_lib.grading.forked_kernels import KERNEL_PIDS_VARIABLE
+
+    pid_file = tmp_path / "kernels.txt"
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with kernel_source(tmp_path / "kernels", grading_environment(), forked=True) as source:
+        options, variables = source.nbval_options()
+        for name, value in {**variables, KERNEL_PIDS_VARIABLE: str(pid_file)}.items():
+            monkeypatch.setenv(name, value)
+        kernel = RunningKernel(options[-1], cwd=str(tmp_path))  # as nbval starts it; then nbval "is killed"
+        kernel.kc.stop_channels()
+        kernel_pid = kernel.km.provisioner.pid
+        with pid_file.open("a") as pids:
+            pids.write(f"{bystander.pid}\n")  # a pid in the file that is not one of our kernels
+        source.end_kernels(pid_file)
+        assert _gone_within(kernel_pid, seconds=10)
+    assert bystander.poll() is None
+    bystander.kill()
+    bystander.wait()
+
+
+def test_the_grader_plugins_do_not_import_the_lesson_library():
+    """nbval's processes load the capture plugin and the provisioner: Flask-SQLAlchemy would cost them half a second."""
+    code = (
+        "import sys, course_lib.grading.capture, course_lib.grading.forked_kernels; "
+        "print('flask_sqlalchemy' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_the_lesson_names_are_still_importable_from_the_package():
+    import course_lib
+    from course_lib import Reader, check, start_lesson
+
+    assert Reader.__name__ == "Reader" and callable(check) and callable(start_lesson)
+    assert {"Reader", "db", "start_lesson"} <= set(dir(course_lib))
+    with pytest.raises(AttributeError, match="no attribute 'Raeder'"):
+        course_lib.Raeder  # noqa: B018

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from course_lib.grading.capture import RESULTS_VARIABLE
-from course_lib.grading.forked_kernels import KERNEL_NAME, forking_supported, start_fork_server
+from course_lib.grading.forked_kernels import KERNEL_PIDS_VARIABLE
+from course_lib.grading.kernel_source import KernelSource, kill_with_children
 
 PYTEST_WITHOUT_SLOW_IMPORTS = (
     "import sys; from course_lib.slow_imports import skip_slow_optional_imports; skip_slow_optional_imports(); "
@@ -31,11 +30,15 @@ class EngineRun:
     timed_out: bool
 
 
+def grading_environment() -> dict[str, str]:
+    """The environment of the grader's processes: warnings are the students' business, not the gradebook's."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
 def run_nbval(
     notebooks: list[Path],
     cell_timeout: float,
-    *,
-    forked: bool = True,
+    kernels: KernelSource,
     on_notebook_done: Callable[[Path], None] = lambda _: None,
 ) -> dict[Path, EngineRun]:
     """Run the notebooks with `pytest --nbval`; those a dead or killed run never started get a new run. Never raises."""
@@ -49,7 +52,7 @@ def run_nbval(
 
     pending = list(notebooks)
     while pending:
-        batch_runs = _run_batch(pending, cell_timeout, forked, report)
+        batch_runs = _run_batch(pending, cell_timeout, kernels, report)
         runs.update(batch_runs)
         not_started = [notebook for notebook in pending if not batch_runs[notebook].cells]
         if len(not_started) == len(pending):
@@ -61,18 +64,18 @@ def run_nbval(
 
 
 def _run_batch(
-    notebooks: list[Path], cell_timeout: float, forked: bool, on_notebook_done: Callable[[Path], None]
+    notebooks: list[Path], cell_timeout: float, kernels: KernelSource, on_notebook_done: Callable[[Path], None]
 ) -> dict[Path, EngineRun]:
     """One pytest process over the notebooks, killed with all its kernels at the batch's time limit."""
     batch_timeout = len(notebooks) * (cell_timeout * 3 + 60)
     with tempfile.TemporaryDirectory(prefix="course-nbval-") as scratch:
         results = Path(scratch) / "results.jsonl"
-        environment = {**os.environ, RESULTS_VARIABLE: str(results), "PYTHONWARNINGS": "ignore"}
-        fork_server, kernel_options = None, ["--nbval-current-env"]
-        if forked and forking_supported():
-            with contextlib.suppress(RuntimeError, OSError):  # no fork server: ordinary kernels, only slower
-                fork_server, environment = start_fork_server(Path(scratch), environment)
-                kernel_options = ["--nbval-kernel-name", KERNEL_NAME]
+        kernel_options, kernel_variables = kernels.nbval_options()
+        kernel_pids = Path(scratch) / "kernels.txt"
+        environment = {
+            **grading_environment(), **kernel_variables, RESULTS_VARIABLE: str(results),
+            KERNEL_PIDS_VARIABLE: str(kernel_pids),
+        }  # fmt: skip
         command = [
             sys.executable, "-c", PYTEST_WITHOUT_SLOW_IMPORTS, *map(str, notebooks), "-q", "-p", "no:cacheprovider",
             "-o", "addopts=", "--rootdir", scratch, "-p", "course_lib.grading.capture", "--nbval", *kernel_options,
@@ -84,10 +87,9 @@ def _run_batch(
         )  # fmt: skip
         watcher = _ProgressWatcher(results, notebooks, on_notebook_done)
         killed = not watcher.wait(process, batch_timeout)
-        for leader in (process, fork_server):
-            if leader is not None:
-                _kill_with_children(leader.pid)  # after a normal end, only what the students' code left running
-                leader.wait()
+        kill_with_children(process.pid)  # after a normal end, only what the students' code left running
+        process.wait()
+        kernels.end_kernels(kernel_pids)
         records = watcher.records()
     runs = {}
     for notebook in notebooks:
@@ -161,12 +163,3 @@ def _code_cell_ids(notebook: Path) -> set[str]:
 def _finished(notebook: Path, cells: dict[str, dict[str, Any]]) -> bool:
     """True when every code cell of the notebook has a record."""
     return _code_cell_ids(notebook) <= cells.keys()
-
-
-def _kill_with_children(pid: int) -> None:
-    """Kill a process and everything it started, kernels included (they run in sessions of their own)."""
-    with contextlib.suppress(psutil.NoSuchProcess):
-        parent = psutil.Process(pid)
-        for process in [*parent.children(recursive=True), parent]:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.kill()

@@ -20,6 +20,7 @@ from course_lib.grading.fork_server import READY
 
 PROVISIONER_NAME = "course-forked-kernel"
 KERNEL_NAME = "course-forked"
+KERNEL_PIDS_VARIABLE = "COURSE_GRADER_KERNEL_PIDS"
 FORK_SERVER_CODE = "import sys; from course_lib.grading.fork_server import serve; serve(sys.argv[1])"
 
 
@@ -84,6 +85,9 @@ class ForkedKernelProvisioner(LocalProvisioner):  # type: ignore[misc]
         if "pid" not in reply:
             raise RuntimeError(f"The fork server could not start a kernel: {reply.get('error')}")
         self.process = ForkedProcess(reply["pid"])
+        if os.environ.get(KERNEL_PIDS_VARIABLE):  # so that whoever runs nbval can end kernels nbval could not
+            with open(os.environ[KERNEL_PIDS_VARIABLE], "a", encoding="utf-8") as pids:
+                pids.write(f"{reply['pid']}\n")
         self.pid = self.pgid = reply["pid"]
         self.cwd = request["cwd"]
         return self.connection_info
@@ -104,7 +108,8 @@ class ForkedKernelProvisioner(LocalProvisioner):  # type: ignore[misc]
 
 
 def start_fork_server(folder: Path, environment: dict[str, str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """Start a fork server in a session of its own; return it and the environment that makes nbval use it."""
+    """Start a fork server in a session of its own; return it and the variables that make nbval use it."""
+    folder.mkdir(parents=True)
     socket_path = folder / "fork-server.sock"
     server = subprocess.Popen(
         [sys.executable, "-c", FORK_SERVER_CODE, str(socket_path)], cwd=folder, env=environment, text=True,
@@ -125,16 +130,9 @@ def start_fork_server(folder: Path, environment: dict[str, str]) -> tuple[subpro
         },
     }
     (kernels / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    return server, {**environment, "JUPYTER_PATH": str(folder / "jupyter")}
+    return server, {"JUPYTER_PATH": str(folder / "jupyter")}
 
 
 def forking_supported() -> bool:
     """True where kernels can be forked (POSIX); elsewhere the grader starts ordinary kernels."""
     return hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and sys.platform != "win32"
-
-
-def stop(server: subprocess.Popen[str]) -> None:
-    """Stop the fork server (its kernels are ended by whoever ran them)."""
-    with contextlib.suppress(ProcessLookupError):
-        server.kill()
-    server.wait()

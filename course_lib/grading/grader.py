@@ -14,10 +14,11 @@ from nbformat import NotebookNode
 
 from course_lib.checks.verdict import VERDICT_MIMETYPE
 from course_lib.course import CourseLayout
-from course_lib.grading.engine import EngineRun, run_nbval
+from course_lib.grading.engine import EngineRun, grading_environment, run_nbval
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.graded_copy import AUDIT_END_ID, graded_copy
 from course_lib.grading.integrity import INTACT
+from course_lib.grading.kernel_source import kernel_source
 from course_lib.grading.submissions import read_submission
 from course_lib.manifest import Manifest
 from course_lib.notebook_format import CHECK_TAG, checkpoint_of, has_tag
@@ -31,6 +32,7 @@ def grade_all(
     *,
     jobs: int,
     cell_timeout: float,
+    forked: bool = True,
     on_done: Callable[[], None] = lambda: None,
 ) -> list[GradeRow]:
     """Grade every submission, in batches run `jobs` at a time; rows come back in the order of `paths`."""
@@ -59,9 +61,13 @@ def grade_all(
         runs: dict[Path, EngineRun] = {}
 
         def run_batch(batch: list[Path]) -> None:
-            runs.update(run_nbval(batch, cell_timeout, on_notebook_done=lambda _: on_done()))
+            runs.update(run_nbval(batch, cell_timeout, kernels, on_notebook_done=lambda _: on_done()))
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        kernels_folder = Path(scratch) / "kernels"
+        with (
+            kernel_source(kernels_folder, grading_environment(), forked=forked) as kernels,
+            ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
+        ):
             list(pool.map(run_batch, _batches([copy_path for _, _, copy_path in copies.values()], jobs)))
     rows: list[GradeRow] = []
     for number, submission in enumerate(submissions):
@@ -91,7 +97,7 @@ def submission_rows(
     return rows
 
 
-def _batches(paths: list[Path], jobs: int, largest: int = 12) -> list[list[Path]]:
+def _batches(paths: list[Path], jobs: int, largest: int = 50) -> list[list[Path]]:
     """Split the work so that every worker has about the same share, in batches of at most `largest` notebooks."""
     size = max(1, min(largest, -(-len(paths) // max(1, jobs))))
     return [paths[start : start + size] for start in range(0, len(paths), size)]
