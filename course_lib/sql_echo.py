@@ -1,6 +1,7 @@
 """Prints the SQL an engine sends (BEGIN, INSERT, SAVEPOINT, COMMIT, ROLLBACK...), one clean line per statement."""
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,14 +9,17 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 PROMPT = "SQL> "
+HISTORY_SIZE = 200
 
 
 class SqlEcho:
-    """Listens to one engine and, while switched on, prints each statement it sends."""
+    """Listens to one engine, keeps the last statements it sent and, while switched on, prints each one."""
 
     def __init__(self, engine: Engine) -> None:
         """Attach to the engine, switched off."""
         self.enabled = False
+        self.sent = 0  # how many statements the engine has sent; the last HISTORY_SIZE are kept in `history`
+        self.history: deque[str] = deque(maxlen=HISTORY_SIZE)
         event.listen(engine, "before_cursor_execute", self._statement)
         if engine.dialect.name != "sqlite":  # SQLite's BEGIN is a real statement (see database.py); others are implicit
             event.listen(engine, "begin", self._implicit_begin)
@@ -31,21 +35,27 @@ class SqlEcho:
         finally:
             self.enabled = previous
 
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+    def since(self, mark: int) -> list[str]:
+        """The statements sent after the first `mark` ones (as many as are still kept)."""
+        return list(self.history)[max(0, len(self.history) - (self.sent - mark)) :]
+
+    def _log(self, line: str) -> None:
+        self.sent += 1
+        self.history.append(line)
         if self.enabled:
-            print(PROMPT + format_statement(statement, parameters))
+            print(PROMPT + line)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        self._log(format_statement(statement, parameters))
 
     def _implicit_begin(self, _conn: Any) -> None:
-        if self.enabled:
-            print(PROMPT + "BEGIN (implicit)")
+        self._log("BEGIN (implicit)")
 
     def _commit(self, _conn: Any) -> None:
-        if self.enabled:
-            print(PROMPT + "COMMIT")
+        self._log("COMMIT")
 
     def _rollback(self, _conn: Any) -> None:
-        if self.enabled:
-            print(PROMPT + "ROLLBACK")
+        self._log("ROLLBACK")
 
 
 def format_statement(statement: str, parameters: Any) -> str:
