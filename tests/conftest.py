@@ -8,6 +8,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from course_lib import lesson
 from course_lib.answers import ANSWERS
 from course_lib.checks import Verdict, judge
+from course_lib.database import create_course_app, database_url, dispose
+from course_lib.models import db
 
 SETUP_CELL = """\
 from sqlalchemy import delete, func, select, update
@@ -46,3 +48,13 @@ def notebook() -> Iterator[FakeNotebook]:
     yield fake
     shell.reset(new_session=False)
     lesson._end_previous_lesson()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> Iterator[str]:
+    """An app context on a fresh seeded database: in-memory SQLite, then the kit's PostgreSQL server."""
+    app = create_course_app(database_url("" if request.param == "sqlite" else "postgresql"))
+    with app.app_context():
+        yield request.param
+        db.session.remove()
+    dispose(app)

@@ -12,19 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InternalError
 
 from course_lib import postgres
-from course_lib.database import create_course_app, database_url, dispose
+from course_lib.database import database_url
 from course_lib.lesson import describe_database
 from course_lib.models import Reader, Review, db
 from course_lib.postgres import PostgresUnavailable
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request):
-    app = create_course_app(database_url("" if request.param == "sqlite" else "postgresql"))
-    with app.app_context():
-        yield request.param
-        db.session.remove()
-    dispose(app)
 
 
 def test_seeded_ids_continue_after_the_seed(backend):
