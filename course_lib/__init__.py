@@ -10,8 +10,11 @@ _EXPORTS = {
     "Book": "course_lib.models",
     "Reader": "course_lib.models",
     "Review": "course_lib.models",
+    "SessionInspector": "course_lib.inspector",
     "check": "course_lib.checks",
     "db": "course_lib.models",
+    "rollback_playground": "course_lib.playground",
+    "show_session": "course_lib.inspector",
     "show_sql": "course_lib.lesson",
     "start_lesson": "course_lib.lesson",
 }
