@@ -8,6 +8,8 @@ from nbformat import NotebookNode
 
 KERNEL = "python3"
 CELL_TIMEOUT_SECONDS = 120
+# A widget's output names its model by a random id; the HTML and text views beside it are what a stored notebook keeps.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def execute(notebook: NotebookNode, folder: Path) -> NotebookNode:
@@ -18,9 +20,13 @@ def execute(notebook: NotebookNode, folder: Path) -> NotebookNode:
         timeout=CELL_TIMEOUT_SECONDS,
         record_timing=False,
         coalesce_streams=True,
+        store_widget_state=False,
         resources={"metadata": {"path": str(folder)}},
     )
     client.execute()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
     return notebook
 
 
