@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
-from flask import current_app
+from flask import Flask, current_app
 from IPython import get_ipython
 
 from course_lib.database import sql_echo
@@ -90,6 +90,9 @@ class SessionInspector:
         self.view = SessionView(title, None, (), "")
         self.widget = widgets.HTML()
         self.widget.add_class("course-inspector")
+        app = _lesson_app()
+        if app is not None:
+            self._marks.new_statements(sql_echo(app))  # what was sent before the inspector existed is not its story
         self.refresh("SQL sent by the last cell")
         _live.add(self)
         _refresh_after_each_cell()
@@ -130,12 +133,19 @@ def show_session(title: str = "", model: type[Any] = Reader) -> ShownSession:
 
 def current_view(title: str, model: type[Any], marks: SqlMarks, sql_heading: str) -> SessionView:
     """The lesson's session right now, or a view saying there is no lesson yet."""
-    try:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    except RuntimeError:
+    app = _lesson_app()
+    if app is None:
         return SessionView(title, None, (), sql_heading)
     state = session_state(db.session(), model)
     return SessionView(title, state, tuple(marks.new_statements(sql_echo(app))), sql_heading)
+
+
+def _lesson_app() -> Flask | None:
+    """The app of the lesson started last, if any."""
+    try:
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    except RuntimeError:
+        return None
 
 
 def _refresh_after_each_cell() -> None:

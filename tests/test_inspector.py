@@ -162,6 +162,7 @@ def test_without_a_lesson_the_view_says_what_to_do():
 
 def test_the_live_inspector_follows_the_session_and_offers_a_widget_and_static_views():
     inspector = SessionInspector()
+    assert inspector.view.sql == ()  # the SQL sent before it existed (start_lesson's counts) is not shown
     db.session.add(nova())
     assert inspector.view.state.objects == ()  # not refreshed yet: a cell has not ended
     inspector.refresh()
