@@ -1,0 +1,118 @@
+"""Drives JupyterLab in Debian's Chromium for the browser tests: a server on loopback, a page, screenshots."""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
+ARTIFACTS_VARIABLE = "COURSE_TEST_ARTIFACTS"
+# Chromium on a machine with no network, often as root: no sandbox, no GPU, nothing that reaches out by itself.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+# JupyterLab settings for a test: every cell in the page (no virtual scrolling), no news or update checks.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@dataclass(frozen=True)
+class LabServer:
+    """A running JupyterLab: where it serves, with which token, and the folder it serves."""
+
+    url: str
+    token: str
+    folder: Path
+
+    def notebook_url(self, name: str) -> str:
+        """The address that opens a notebook of the served folder in JupyterLab."""
+        return f"{self.url}/lab/tree/{name}?token={self.token}"
+
+
+def chromium_path() -> Path | None:
+    """Debian's Chromium, or the browser $COURSE_CHROMIUM names; None when it is not installed."""
+    path = os.environ.get(CHROMIUM_VARIABLE) or shutil.which("chromium") or "/usr/bin/chromium"
+    return Path(path) if Path(path).is_file() else None
+
+
+def artifacts_folder() -> Path:
+    """Where screenshots go: $COURSE_TEST_ARTIFACTS, else test-artifacts/browser in the checkout (git ignores it)."""
+    folder = Path(os.environ.get(ARTIFACTS_VARIABLE) or ROOT / "test-artifacts" / "browser")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextmanager
+def lab_server(folder: Path, scratch: Path) -> Iterator[LabServer]:
+    """JupyterLab serving `folder` on loopback, with settings and workspaces of its own; stopped with its kernels."""
+    settings = scratch / "settings"
+    for name, values in LAB_SETTINGS.items():
+        target = settings / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values), encoding="utf-8")
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}", f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={scratch / 'workspaces'}", "--LabApp.news_url=", "--ServerApp.open_browser=False",
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (scratch / "jupyterlab.log").open("w")
+    server = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_answering(f"{url}/api/status?token={token}", server, scratch / "jupyterlab.log")
+        yield LabServer(url, token, folder)
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_answering(url: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 120) -> None:
+    """Wait for the server's API to answer; fail with its log if it ended or never answered."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"JupyterLab ended at start:\n{log.read_text(encoding='utf-8')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"JupyterLab did not answer within {seconds} s:\n{log.read_text(encoding='utf-8')[-3000:]}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Ask JupyterLab to stop (it shuts its kernels down), then kill whatever is left."""
+    server.terminate()
+    with suppress(subprocess.TimeoutExpired):
+        server.wait(timeout=20)
+    try:
+        for process in [*psutil.Process(server.pid).children(recursive=True), psutil.Process(server.pid)]:
+            process.kill()
+    except psutil.NoSuchProcess:
+        pass
+    server.wait()

@@ -1,0 +1,129 @@
+"""Lesson 03 in a real JupyterLab, in Debian's Chromium: every cell runs, widgets render, the playground rolls back."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jupyterlab_driver import CHROMIUM_FLAGS, ROOT, LabServer, artifacts_folder, chromium_path, lab_server
+
+pytestmark = pytest.mark.browser
+LESSON = "03_add_and_rollback.ipynb"
+REQUIRE_VARIABLE = "COURSE_REQUIRE_BROWSER"
+ALL_CELLS_RAN = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+    return prompts.length > 0 && prompts.every(text => /^\\[\\d+\\]:$/.test(text));
+}"""
+NO_PROMPT_NUMBERS = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .every(p => !/\\d/.test(p.textContent))"""
+
+
+def require_chromium() -> Path:
+    """Debian's Chromium, or a skip saying how to get it (a failure where $COURSE_REQUIRE_BROWSER is set, as in CI)."""
+    path = chromium_path()
+    if path is None:
+        reason = "Chromium not found (set COURSE_CHROMIUM, or install Debian's chromium package, as .ci/run does)"
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[LabServer]:
+    folder = tmp_path_factory.mktemp("lessons")  # a copy: JupyterLab saves what it opens
+    shutil.copy(ROOT / "notebooks" / LESSON, folder / LESSON)
+    with lab_server(folder, tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lesson_page(browser, lab):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(lab.notebook_url(LESSON))
+    page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(NO_PROMPT_NUMBERS)
+    menu(page, "Run", "Run All Cells")
+    page.wait_for_function(ALL_CELLS_RAN, timeout=300_000)
+    yield page
+    page.close()
+
+
+def menu(page, heading: str, item: str) -> None:
+    """Choose an item of JupyterLab's main menu."""
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=heading).first.click()
+    page.locator(".lm-Menu-content .lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def shoot(page, name: str, element=None) -> Path:
+    """A screenshot kept as a test artifact."""
+    path = artifacts_folder() / f"{name}.png"
+    (element or page).screenshot(path=str(path), **({} if element else {"full_page": True}))
+    return path
+
+
+def test_every_cell_of_the_lesson_runs_in_jupyterlab(lesson_page):
+    page = lesson_page
+    assert page.locator(".jp-OutputArea-output", has_text="id: 754").count() >= 1
+    assert page.locator(".jp-OutputArea-output", has_text="UNIQUE constraint failed: reader.email").count() >= 1
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    shoot(page, "lesson-03-all-cells-ran")
+
+
+def test_the_widgets_render(lesson_page):
+    page = lesson_page
+    playground = page.locator(".course-playground")
+    playground.scroll_into_view_if_needed()
+    playground.wait_for(state="visible")
+    assert page.locator(".course-playground .course-inspector").count() == 1
+    assert page.get_by_text("Error displaying widget").count() == 0
+    assert page.get_by_text("Loading widget").count() == 0
+    assert "Objects: none" in page.locator(".course-playground .course-inspector").inner_text()
+
+
+def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
+    page = lesson_page
+    playground = page.locator(".course-playground")
+    explanation = playground.locator(".course-explanation")
+    inspector = playground.locator(".course-inspector")
+    for field, value in zip(
+        playground.locator("input[type=text]").all(), ["Nova", "Yuni", "ann.adams@example.com"], strict=True
+    ):
+        field.fill(value)
+    playground.get_by_role("button", name="Add").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
+    playground.get_by_role("button", name="Commit").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
+    assert "ann.adams@example.com is already used by another reader" in explanation.inner_text()
+    assert "inactive" in inspector.inner_text()
+    shoot(page, "playground-duplicate-refused", playground)
+    playground.get_by_role("button", name="Rollback").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
+    shown = inspector.inner_text()
+    assert "no transaction" in shown and "transient" in shown and "as committed: 6 rows" in shown
+    shoot(page, "playground-after-rollback", playground)
+    shoot(page, "lesson-03-after-rollback")
+
+
+def test_without_chromium_the_browser_tests_skip_with_a_reason(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_CHROMIUM", str(tmp_path / "no-chromium-here"))
+    assert chromium_path() is None
+    monkeypatch.delenv(REQUIRE_VARIABLE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium not found"):
+        require_chromium()
+    monkeypatch.setenv(REQUIRE_VARIABLE, "1")  # as in CI
+    with pytest.raises(pytest.fail.Exception, match="Chromium not found"):
+        require_chromium()
