@@ -159,6 +159,8 @@ def test_kernels_left_by_a_killed_run_are_ended_and_no_other_process(tmp_path, m
             pids.write(f"{bystander.pid}\n")  # a pid in the file that is not one of our kernels
         source.end_kernels(pid_file)
         assert _gone_within(kernel_pid, seconds=10)
+        kernel.km.shutdown_kernel(now=True)  # release the manager's sockets, or their context blocks at exit
+        kernel.km.context.destroy(linger=0)
     assert bystander.poll() is None
     bystander.kill()
     bystander.wait()
@@ -181,3 +183,21 @@ def test_the_lesson_names_are_still_importable_from_the_package():
     assert {"Reader", "db", "start_lesson"} <= set(dir(course_lib))
     with pytest.raises(AttributeError, match="no attribute 'Raeder'"):
         course_lib.Raeder  # noqa: B018
+
+
+def test_a_bad_request_gets_an_answer_and_the_server_goes_on(tmp_path):
+    import socket
+
+    from course_lib.grading.forked_kernels import start_fork_server
+
+    server, _ = start_fork_server(tmp_path / "server", grading_environment())
+    try:
+        for request in (b"not json\n", b'{"cwd": "/nowhere"}\n'):
+            with socket.socket(socket.AF_UNIX) as client:
+                client.connect(str(tmp_path / "server" / "fork-server.sock"))
+                client.sendall(request)
+                assert "error" in json.loads(client.makefile().readline())
+        assert server.poll() is None
+    finally:
+        server.kill()
+        server.wait()

@@ -5,6 +5,7 @@ student's cells take milliseconds. This server imports all of that once, starts 
 a child that becomes an ordinary kernel on the given connection file: every submission still gets its own process.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -32,6 +33,7 @@ WARM_MODULES = (
 )
 READY = "ready"
 PARENT_CHECK_SECONDS = 1.0
+REQUEST_SECONDS = 10.0
 
 
 def serve(socket_path: str) -> None:
@@ -53,14 +55,28 @@ def serve(socket_path: str) -> None:
             connection, _ = listener.accept()
         except TimeoutError:
             continue
-        connection.settimeout(None)
+        connection.settimeout(REQUEST_SECONDS)  # a client that connects and says nothing must not stall the others
         with connection:
             try:
-                request = json.loads(connection.makefile("r", encoding="utf-8").readline())
+                request = _checked(json.loads(connection.makefile("r", encoding="utf-8").readline()))
                 reply: dict[str, Any] = {"pid": _fork_kernel(request, listener, connection)}
             except Exception as error:  # a bad request must not stop the server
                 reply = {"error": f"{type(error).__name__}: {error}"}
-            connection.sendall((json.dumps(reply) + "\n").encode())
+            with contextlib.suppress(OSError):  # the client may have given up
+                connection.sendall((json.dumps(reply) + "\n").encode())
+
+
+def _checked(request: Any) -> dict[str, Any]:
+    """The request, if it names a connection file, an existing folder and an environment; else a ValueError."""
+    if not (
+        isinstance(request, dict)
+        and isinstance(request.get("connection_file"), str)
+        and isinstance(request.get("cwd"), str)
+        and os.path.isdir(request["cwd"])
+        and isinstance(request.get("env"), dict)
+    ):
+        raise ValueError("expected {connection_file, cwd (an existing folder), env}")
+    return request
 
 
 def _fork_kernel(request: dict[str, Any], *inherited: socket.socket) -> int:
