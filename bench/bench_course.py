@@ -17,12 +17,13 @@ import nbformat
 from IPython.core.interactiveshell import InteractiveShell
 from sqlalchemy import select
 
-from course_lib.answers import ANSWERS
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.notebook_format import checkpoint_of, has_tag
+from course_lib.bookclub.database import create_course_app, dispose
+from course_lib.bookclub.models import Reader, db
 from course_lib.checks import Status, judge
-from course_lib.course import CourseLayout
-from course_lib.database import create_course_app, dispose
-from course_lib.models import Reader, db
-from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
+from course_lib.classroom.answer_log import ANSWERS
+from course_lib.protocol import ANSWER_TAG, CHECK_TAG
 
 COURSE = CourseLayout(Path(__file__).resolve().parent.parent)
 

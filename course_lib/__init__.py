@@ -6,17 +6,17 @@ from typing import Any
 # What `from course_lib import ...` offers, and where each name lives. Each is imported on first use, so that the
 # grader's processes, which use only course_lib.grading, do not pay half a second for Flask-SQLAlchemy.
 _EXPORTS = {
-    "Annotation": "course_lib.models",
-    "Book": "course_lib.models",
-    "Reader": "course_lib.models",
-    "Review": "course_lib.models",
-    "SessionInspector": "course_lib.inspector",
+    "Annotation": "course_lib.bookclub.models",
+    "Book": "course_lib.bookclub.models",
+    "Reader": "course_lib.bookclub.models",
+    "Review": "course_lib.bookclub.models",
+    "SessionInspector": "course_lib.classroom.inspector",
     "check": "course_lib.checks",
-    "db": "course_lib.models",
-    "rollback_playground": "course_lib.playground",
-    "show_session": "course_lib.inspector",
-    "show_sql": "course_lib.lesson",
-    "start_lesson": "course_lib.lesson",
+    "db": "course_lib.bookclub.models",
+    "rollback_playground": "course_lib.classroom.playground",
+    "show_session": "course_lib.classroom.inspector",
+    "show_sql": "course_lib.classroom.lesson",
+    "start_lesson": "course_lib.classroom.lesson",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -2,9 +2,9 @@
 
 import sys
 
-from course_lib.slow_imports import skip_slow_optional_imports
+from course_lib.protocol import SLOW_OPTIONAL_MODULE
 
-skip_slow_optional_imports()
+sys.modules.setdefault(SLOW_OPTIONAL_MODULE, None)  # type: ignore[arg-type]  (before nbformat is imported)
 
 from course_lib.cli import main  # noqa: E402  (after the slow import is marked absent)
 

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.course import CourseLayout
-from course_lib.execution import execute_file
-from course_lib.exercise_builder import exercise_from_solution
+from course_lib.authoring.execution import execute_file
+from course_lib.authoring.exercise_builder import exercise_from_solution
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import load_manifest
+from course_lib.authoring.notebook_format import format_problems
+from course_lib.authoring.outline import with_outline
 from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
 from course_lib.grading.grader import grade_all, progress_bar
 from course_lib.grading.progress import progress_table
 from course_lib.grading.report import report_html
 from course_lib.grading.submissions import NoSubmissions, find_notebooks
-from course_lib.manifest import load_manifest
-from course_lib.notebook_format import format_problems
-from course_lib.outline import with_outline
 
 
 def build(layout: CourseLayout, *, execute: bool) -> int:

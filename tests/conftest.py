@@ -5,11 +5,11 @@ from collections.abc import Iterator
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from course_lib import lesson
-from course_lib.answers import ANSWERS
+from course_lib.bookclub.database import create_course_app, database_url, dispose
+from course_lib.bookclub.models import db
 from course_lib.checks import Verdict, judge
-from course_lib.database import create_course_app, database_url, dispose
-from course_lib.models import db
+from course_lib.classroom import lesson
+from course_lib.classroom.answer_log import ANSWERS
 
 SETUP_CELL = """\
 from sqlalchemy import delete, func, select, update

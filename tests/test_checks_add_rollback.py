@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import inspect, select
 
+from course_lib.authoring.manifest import load_manifest
 from course_lib.checks import Status
-from course_lib.checks.add_rollback import ADD, COMMIT, NEW_READER
-from course_lib.manifest import load_manifest
+from course_lib.checks.exercises.add_rollback import ADD, COMMIT, NEW_READER
 
 PETER = 'new_reader = Reader(name="Peter", surname="Johnson", email="peter.johnson@example.com")'
 ADD_PETER = "db.session.add(new_reader)"

@@ -7,10 +7,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.checks.verdict import VERDICT_MIMETYPE
-from course_lib.course import CourseLayout
-from course_lib.execution import execute
-from course_lib.notebook_format import CHECK_TAG, checkpoint_of, checkpoints, has_tag
+from course_lib.authoring.execution import execute
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.notebook_format import checkpoint_of, checkpoints, has_tag
+from course_lib.protocol import CHECK_TAG, VERDICT_MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = CourseLayout(ROOT)

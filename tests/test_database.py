@@ -4,9 +4,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from course_lib.database import DATABASE_VARIABLE, create_course_app, database_url, dispose, is_in_memory_sqlite
-from course_lib.models import Annotation, Book, Reader, Review, db
-from course_lib.seed import ANNOTATIONS, BOOKS, READERS, REVIEWS
+from course_lib.bookclub.database import (
+    DATABASE_VARIABLE,
+    create_course_app,
+    database_url,
+    dispose,
+    is_in_memory_sqlite,
+)
+from course_lib.bookclub.models import Annotation, Book, Reader, Review, db
+from course_lib.bookclub.seed import ANNOTATIONS, BOOKS, READERS, REVIEWS
 
 
 @pytest.fixture

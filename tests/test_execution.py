@@ -4,7 +4,7 @@ import json
 
 import nbformat
 
-from course_lib.execution import WIDGET_VIEW, execute
+from course_lib.authoring.execution import WIDGET_VIEW, execute
 
 
 def test_stored_outputs_of_a_widget_keep_its_static_views_and_no_model_id(tmp_path):

@@ -7,12 +7,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_lib.checks import JUDGES
+from course_lib.authoring.exercise_builder import exercise_from_solution, strip_solutions, without_outputs
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import load_manifest
+from course_lib.authoring.notebook_format import checkpoints, format_problems
+from course_lib.checks import all_judges
 from course_lib.cli import main
-from course_lib.course import CourseLayout
-from course_lib.exercise_builder import exercise_from_solution, strip_solutions, without_outputs
-from course_lib.manifest import load_manifest
-from course_lib.notebook_format import checkpoints, format_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = CourseLayout(ROOT)
@@ -79,12 +79,12 @@ def test_format_problems_are_each_named(change, problem):
 def test_solution_is_well_formed_and_its_checkpoints_exist(solution):
     notebook = nbformat.read(solution, as_version=4)
     assert format_problems(notebook) == []
-    assert set(checkpoints(notebook)) <= set(JUDGES)
+    assert set(checkpoints(notebook)) <= set(all_judges())
 
 
 def test_every_registered_checkpoint_has_a_solution():
     covered = {id_ for path in COURSE.solutions for id_ in checkpoints(nbformat.read(path, as_version=4))}
-    assert covered == set(JUDGES)
+    assert covered == set(all_judges())
 
 
 @pytest.mark.parametrize("solution", COURSE.solutions, ids=lambda path: path.name)
@@ -98,7 +98,10 @@ def test_committed_exercise_is_generated_from_its_solution(solution):
 
 def test_build_writes_the_exercises_and_refuses_a_malformed_solution(tmp_path, capsys):
     (tmp_path / "solutions").mkdir()
-    (tmp_path / "course.toml").write_text('[[lesson]]\nnotebook = "01_demo.ipynb"\nexercise = "demo"\ntitle = "Demo"\n')
+    (tmp_path / "course_lib").mkdir()
+    (tmp_path / "course_lib" / "course.toml").write_text(
+        '[[lesson]]\nnotebook = "01_demo.ipynb"\nexercise = "demo"\ntitle = "Demo"\n'
+    )
     nbformat.write(sample_solution(), tmp_path / "solutions" / "01_demo.ipynb")
     assert main(["build", "--root", str(tmp_path), "--no-execute"]) == 0
     exercise = nbformat.read(tmp_path / "exercises" / "01_demo.ipynb", as_version=4)

@@ -7,11 +7,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import load_manifest
+from course_lib.authoring.notebook_format import checkpoint_of
 from course_lib.cli import main
-from course_lib.course import CourseLayout
 from course_lib.grading.gradebook import GradeRow, grades_csv, write_atomically
-from course_lib.manifest import load_manifest
-from course_lib.notebook_format import checkpoint_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "03_add_and_rollback.ipynb"
@@ -255,8 +255,8 @@ def test_an_interrupted_write_leaves_the_previous_gradebook_whole(tmp_path, monk
 
 
 def test_progress_table_counts_passed_checkpoints_and_names_the_next_task():
+    from course_lib.authoring.manifest import load_manifest
     from course_lib.grading.progress import progress_table
-    from course_lib.manifest import load_manifest
 
     rows = [
         GradeRow("05_updating.ipynb", "updating", "updating.book_19", "passed", 1, 1, ""),

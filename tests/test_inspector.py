@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from course_lib import lesson
-from course_lib.database import sql_echo
-from course_lib.inspector import NO_LESSON, SessionInspector, show_session
-from course_lib.lesson import start_lesson
-from course_lib.models import Reader, db
-from course_lib.session_state import session_state
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom import lesson
+from course_lib.classroom.echo import echo_of
+from course_lib.classroom.inspector import NO_LESSON, SessionInspector, show_session
+from course_lib.classroom.lesson import start_lesson
+from course_lib.classroom.session_state import session_state
 
 SEED_READER_IDS = [123, 345, 450, 568, 653, 753]
 
@@ -103,7 +103,7 @@ def test_deleted_then_committed_objects_say_so():
 
 
 def test_reading_the_session_changes_nothing_and_prints_no_sql(capsys, fresh_lesson):
-    echo = sql_echo(fresh_lesson)
+    echo = echo_of(fresh_lesson)
     echo.enabled = True
     reader = db.session.get(Reader, 123)
     db.session.commit()  # expires the reader: printing it normally would send a SELECT

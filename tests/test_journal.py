@@ -2,9 +2,9 @@
 
 import pytest
 
-from course_lib.database import create_course_app, dispose
-from course_lib.journal import flushed_not_committed, id_set_by_hand
-from course_lib.models import Book, Reader, db
+from course_lib.bookclub.database import create_course_app, dispose
+from course_lib.bookclub.models import Book, Reader, db
+from course_lib.classroom.journal import flushed_not_committed, id_set_by_hand
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from course_lib import lesson
-from course_lib.database import DATABASE_VARIABLE
-from course_lib.lesson import describe_database, show_sql, start_lesson
-from course_lib.models import Reader, db
+from course_lib.bookclub.database import DATABASE_VARIABLE
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom import lesson
+from course_lib.classroom.lesson import describe_database, show_sql, start_lesson
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.checks import JUDGES
-from course_lib.course import CourseLayout
-from course_lib.exercise_builder import SOLUTION_BLOCK
-from course_lib.manifest import load_manifest, parse_manifest
-from course_lib.notebook_format import HINT_TAG, checkpoint_of, checkpoints, exercise_name, has_tag
-from course_lib.outline import outline_markdown
+from course_lib.authoring.exercise_builder import SOLUTION_BLOCK
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import load_manifest, parse_manifest
+from course_lib.authoring.notebook_format import checkpoint_of, checkpoints, exercise_name, has_tag
+from course_lib.authoring.outline import outline_markdown
+from course_lib.checks import all_judges
+from course_lib.protocol import HINT_TAG
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = CourseLayout(ROOT)
@@ -20,7 +21,7 @@ LESSONS = {lesson.notebook: lesson for lesson in MANIFEST.lessons}
 
 def test_manifest_is_sound_and_every_checkpoint_has_a_judge():
     assert MANIFEST.problems() == []
-    assert {info.id for info in MANIFEST.checkpoint_infos()} == set(JUDGES)
+    assert {info.id for info in MANIFEST.checkpoint_infos()} == set(all_judges())
 
 
 @pytest.mark.parametrize("folder", ["notebooks", "solutions", "exercises"])

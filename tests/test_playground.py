@@ -2,10 +2,10 @@
 
 import pytest
 
-from course_lib import lesson
-from course_lib.lesson import start_lesson
-from course_lib.models import Reader, db
-from course_lib.playground import NO_WIDGETS, RollbackPlayground, rollback_playground
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom import lesson
+from course_lib.classroom.lesson import start_lesson
+from course_lib.classroom.playground import NO_WIDGETS, RollbackPlayground, rollback_playground
 
 SEED_READER_IDS = [123, 345, 450, 568, 653, 753]
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InternalError
 
-from course_lib import postgres
-from course_lib.database import database_url
-from course_lib.lesson import describe_database
-from course_lib.models import Reader, Review, db
-from course_lib.postgres import PostgresUnavailable
+from course_lib.bookclub import postgres
+from course_lib.bookclub.database import database_url
+from course_lib.bookclub.models import Reader, Review, db
+from course_lib.bookclub.postgres import PostgresUnavailable
+from course_lib.classroom.lesson import describe_database
 
 
 def test_seeded_ids_continue_after_the_seed(backend):
@@ -96,7 +96,7 @@ def test_describe_database_names_the_kits_server(monkeypatch):
 def test_a_killed_process_leaves_no_server_or_data_behind(tmp_path):
     """A kernel killed outright never runs its exit handlers: the watcher stops the server and deletes its data."""
     script = (
-        "import os\nfrom course_lib import postgres\npostgres.fresh_postgres_database()\n"
+        "import os\nfrom course_lib.bookclub import postgres\npostgres.fresh_postgres_database()\n"
         "pgdata = postgres._server().pgdata\n"
         "print(pgdata, (pgdata / 'postmaster.pid').read_text().split()[0], flush=True)\nos._exit(0)\n"
     )

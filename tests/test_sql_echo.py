@@ -3,16 +3,16 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from course_lib.database import create_course_app, dispose, sql_echo
-from course_lib.models import Reader, db
-from course_lib.sql_echo import format_statement
+from course_lib.bookclub.database import create_course_app, dispose
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom.echo import echo_of, format_statement
 
 
 @pytest.fixture
 def echo():
     app = create_course_app()
     with app.app_context():
-        yield sql_echo(app)
+        yield echo_of(app)
         db.session.remove()
     dispose(app)
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-VERDICT_MIMETYPE = "application/vnd.course-lib.verdict+json"
+from course_lib.protocol import VERDICT_MIMETYPE
 
 
 class Status(StrEnum):
@@ -62,11 +62,19 @@ class Verdict:
         }
 
 
-def passed(checkpoint_id: str, message: str) -> Verdict:
+@dataclass(frozen=True)
+class Finding:
+    """What a judge found, before the registry binds it to its checkpoint as a Verdict."""
+
+    status: Status
+    message: str
+
+
+def passed(message: str) -> Finding:
     """A pass, with what was verified."""
-    return Verdict(checkpoint_id, Status.PASSED, message)
+    return Finding(Status.PASSED, message)
 
 
-def mistake(checkpoint_id: str, message: str) -> Verdict:
+def mistake(message: str) -> Finding:
     """A diagnosed mistake, with how to fix it."""
-    return Verdict(checkpoint_id, Status.MISTAKE, message)
+    return Finding(Status.MISTAKE, message)

@@ -29,7 +29,7 @@ WARM_MODULES = (
     "flask_sqlalchemy.cli",
     "sqlalchemy.dialects.sqlite",
     "course_lib",
-    "course_lib.checks.checkpoint",
+    "course_lib.checks.registry",
 )
 READY = "ready"
 PARENT_CHECK_SECONDS = 1.0
@@ -40,7 +40,9 @@ def serve(socket_path: str) -> None:
     """Import the warm modules, listen on `socket_path`, and fork a kernel per request, until killed or orphaned."""
     for module in WARM_MODULES:
         __import__(module)
-    from course_lib.database import build_seeded_template  # here: the provisioner imports this module, and stays light
+    from course_lib.bookclub.database import (
+        build_seeded_template,  # here: the provisioner imports this module, and stays light
+    )
 
     build_seeded_template()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system as they end

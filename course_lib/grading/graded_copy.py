@@ -5,10 +5,10 @@ import copy
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 
-from course_lib.answers import marked_checkpoints
-from course_lib.exercise_builder import exercise_from_solution
+from course_lib.authoring.exercise_builder import exercise_from_solution
+from course_lib.authoring.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
+from course_lib.classroom.answer_log import marked_checkpoints
 from course_lib.grading.integrity import INTACT
-from course_lib.notebook_format import ANSWER_TAG, CHECK_TAG, checkpoint_of, has_tag
 
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 NBVAL_RAISES_EXCEPTION = "raises-exception"

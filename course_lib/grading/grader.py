@@ -12,16 +12,16 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import Manifest
+from course_lib.authoring.notebook_format import CHECK_TAG, checkpoint_of, has_tag
 from course_lib.checks.verdict import VERDICT_MIMETYPE
-from course_lib.course import CourseLayout
 from course_lib.grading.engine import EngineRun, grading_environment, run_nbval
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.graded_copy import AUDIT_END_ID, graded_copy
 from course_lib.grading.integrity import INTACT
 from course_lib.grading.kernel_source import kernel_source
 from course_lib.grading.submissions import read_submission
-from course_lib.manifest import Manifest
-from course_lib.notebook_format import CHECK_TAG, checkpoint_of, has_tag
 
 
 def grade_all(

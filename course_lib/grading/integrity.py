@@ -6,8 +6,8 @@ from typing import Any
 from IPython import get_ipython
 
 import course_lib.checks as checks_package
-from course_lib.answers import ANSWERS, AnswerLog
-from course_lib.checks import checkpoint as checkpoint_module
+from course_lib.checks import registry as checkpoint_module
+from course_lib.classroom.answer_log import ANSWERS, AnswerLog
 
 INTACT = "integrity: intact"
 _baseline: dict[str, Any] = {}
@@ -20,7 +20,7 @@ def fingerprint() -> dict[str, Any]:
         "check function": checks_package.check,
         "check in the notebook": shell.user_ns.get("check"),
         "judge function": checkpoint_module.judge,
-        "registered judges": tuple(checkpoint_module.JUDGES.items()),
+        "registered judges": tuple(checkpoint_module.all_judges().items()),
         "answer recording": (AnswerLog.record, AnswerLog._record_result, ANSWERS.latest),
         "post-run hooks": tuple(shell.events.callbacks["post_run_cell"]),
         "tracebacks": (shell.showtraceback, shell.showsyntaxerror, shell.custom_exceptions, sys.excepthook),

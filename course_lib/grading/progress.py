@@ -1,7 +1,7 @@
 """A student's progress: checkpoints passed per exercise, and the next one to do."""
 
+from course_lib.authoring.manifest import Manifest
 from course_lib.grading.gradebook import GradeRow
-from course_lib.manifest import Manifest
 
 
 def progress_table(rows: list[GradeRow], manifest: Manifest) -> str:

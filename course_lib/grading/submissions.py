@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from course_lib.course import CourseLayout
-from course_lib.manifest import Manifest
-from course_lib.notebook_format import exercise_name
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import Manifest
+from course_lib.authoring.notebook_format import exercise_name
 
 COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")  # "03_add_and_rollback (1).ipynb", as learning platforms rename files
 

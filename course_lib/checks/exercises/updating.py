@@ -2,14 +2,14 @@
 
 from sqlalchemy import select
 
-from course_lib.checks.checkpoint import Attempt, checkpoint
-from course_lib.checks.replay import replay_error, replayed
-from course_lib.checks.rows import lookup, one_problem
-from course_lib.checks.source_code import compares_attribute
-from course_lib.checks.verdict import Verdict, mistake, passed
-from course_lib.journal import flushed_not_committed
-from course_lib.models import Book, db
-from course_lib.seed import BOOKS
+from course_lib.checks.registry import Attempt, judged_in_place
+from course_lib.checks.judging.replay import replay_error, replayed
+from course_lib.checks.judging.rows import row_checkpoint
+from course_lib.checks.judging.source_code import compares_attribute
+from course_lib.checks.verdict import Finding, mistake, passed
+from course_lib.classroom.journal import flushed_not_committed
+from course_lib.bookclub.models import Book, db
+from course_lib.bookclub.seed import BOOKS
 
 BOOK_19 = "updating.book_19"
 MONTH = "updating.month"
@@ -19,46 +19,40 @@ SEED_BOOKS = {id_: dict(zip(COLUMNS, values, strict=True)) for id_, *values in B
 EXPECTED = {**SEED_BOOKS, 19: {**SEED_BOOKS[19], "month": "June"}}
 
 
-@checkpoint(BOOK_19)
-def judge_book_19(attempt: Attempt) -> Verdict:
-    """Pass when book_19 is book 19."""
-    problem = one_problem("book_19", lookup(attempt.namespace, "book_19"), Book, 19)
-    return mistake(BOOK_19, problem) if problem else passed(BOOK_19, "book_19 is book 19, Guns, Germs and Steel.")
+row_checkpoint(BOOK_19, "book_19", Book, 19, done="book_19 is book 19, Guns, Germs and Steel.")
 
 
-@checkpoint(MONTH)
-def judge_month(attempt: Attempt) -> Verdict:
+@judged_in_place(MONTH)
+def judge_month(attempt: Attempt) -> Finding:
     """Replay the answers on a scratch database: book 19's month, and nothing else, must have become June."""
     with replayed(attempt) as (_, error):
         books = _books() if error is None else {}
     if error is not None:
-        return mistake(MONTH, replay_error(error))
+        return mistake(replay_error(error))
     problem = _change_problem(books, attempt.answer.source)
-    return mistake(MONTH, problem) if problem else passed(MONTH, "book 19's month is June, and nothing else changed.")
+    return mistake(problem) if problem else passed("book 19's month is June, and nothing else changed.")
 
 
-@checkpoint(COMMIT)
-def judge_commit(attempt: Attempt) -> Verdict:
+@judged_in_place(COMMIT)
+def judge_commit(attempt: Attempt) -> Finding:
     """Replay the answers on a scratch database, roll back at the end: June must survive, so it was committed."""
     with replayed(attempt) as (_, error):
         if error is not None:
-            return mistake(COMMIT, replay_error(error))
+            return mistake(replay_error(error))
         with db.session.no_autoflush:
             book = db.session.get(Book, 19)
         dirty, flushed = book in db.session.dirty, flushed_not_committed(db.session, book)
         db.session.rollback()
         committed_month = db.session.get(Book, 19).month
     if committed_month == "June":
-        return passed(COMMIT, "The new month is committed: June survives a rollback.")
+        return passed("The new month is committed: June survives a rollback.")
     if dirty:
-        return mistake(COMMIT, "The change is only in the session (the object is dirty): nothing sent or committed it.")
+        return mistake("The change is only in the session (the object is dirty): nothing sent or committed it.")
     if flushed:
-        return mistake(
-            COMMIT,
-            "The UPDATE was flushed but not committed: the transaction is still open and a rollback would "
+        return mistake("The UPDATE was flushed but not committed: the transaction is still open and a rollback would "
             "bring August back. Call db.session.commit().",
         )
-    return mistake(COMMIT, f"The database still says {committed_month!r}: the change was rolled back or never made.")
+    return mistake(f"The database still says {committed_month!r}: the change was rolled back or never made.")
 
 
 def _books() -> dict[int, dict[str, object]]:

@@ -6,9 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import Engine, event
 
+from course_lib.bookclub.models import db
+
 PROMPT = "SQL> "
+EXTENSION_KEY = "course_lib.sql_echo"
 HISTORY_SIZE = 200
 
 
@@ -65,3 +69,11 @@ def format_statement(statement: str, parameters: Any) -> str:
     if parameters:
         line += f"  -- {tuple(parameters) if isinstance(parameters, list) else parameters}"
     return line
+
+
+def echo_of(app: Flask) -> SqlEcho:
+    """The SQL echo of a course app, attached (switched off) at the first call."""
+    if EXTENSION_KEY not in app.extensions:
+        with app.app_context():
+            app.extensions[EXTENSION_KEY] = SqlEcho(db.engine)
+    return app.extensions[EXTENSION_KEY]

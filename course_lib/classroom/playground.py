@@ -11,9 +11,9 @@ import ipywidgets as widgets
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
-from course_lib.inspector import SessionInspector
-from course_lib.models import Reader, db
-from course_lib.session_state import waits_for_rollback
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom.inspector import SessionInspector
+from course_lib.classroom.session_state import waits_for_rollback
 
 FIELDS = ("name", "surname", "email")
 NO_WIDGETS = (

@@ -1,10 +1,9 @@
 """Records each run of an answer cell (marked `# answer: <checkpoint>`) so that its check can judge it."""
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-ANSWER_MARKER = re.compile(r"^#\s*answer:\s*(?P<checkpoint>[\w.]+)\s*$", re.MULTILINE)
+from course_lib.protocol import marked_checkpoints
 
 
 @dataclass(frozen=True)
@@ -14,11 +13,6 @@ class AnswerRun:
     checkpoint: str
     source: str
     error: BaseException | None
-
-
-def marked_checkpoints(source: str) -> list[str]:
-    """The checkpoint ids named by the answer markers in a cell's source."""
-    return [match["checkpoint"] for match in ANSWER_MARKER.finditer(source)]
 
 
 class AnswerLog:

@@ -6,7 +6,7 @@ from weakref import WeakSet
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from course_lib.models import db
+from course_lib.bookclub.models import db
 
 _HAND_IDS = "course_lib.ids_set_by_hand"
 _UNCOMMITTED = "course_lib.flushed_not_committed"

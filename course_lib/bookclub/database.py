@@ -9,12 +9,11 @@ from sqlalchemy import Engine, StaticPool, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers
 
-from course_lib.models import db
-from course_lib.postgres import POSTGRES_KEYWORD, fresh_postgres_database
-from course_lib.seed import insert_seed_data
-from course_lib.sql_echo import SqlEcho
+from course_lib.bookclub.models import db
+from course_lib.bookclub.postgres import POSTGRES_KEYWORD, fresh_postgres_database
+from course_lib.bookclub.seed import insert_seed_data
+from course_lib.protocol import DATABASE_VARIABLE
 
-DATABASE_VARIABLE = "COURSE_DATABASE"
 IN_MEMORY_SQLITE = "sqlite://"
 
 
@@ -48,15 +47,9 @@ def create_course_app(url: str = IN_MEMORY_SQLITE) -> Flask:
     with app.app_context():
         if make_url(url).get_backend_name() == "sqlite":
             _use_explicit_sqlite_transactions(db.engine)
-        app.extensions["course_lib.sql_echo"] = SqlEcho(db.engine)
         if not in_memory:
             _replace_with_seeded_schema(db.engine)
     return app
-
-
-def sql_echo(app: Flask) -> SqlEcho:
-    """The SQL echo of an app made by `create_course_app`."""
-    return app.extensions["course_lib.sql_echo"]
 
 
 def dispose(app: Flask) -> None:

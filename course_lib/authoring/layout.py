@@ -13,7 +13,7 @@ class CourseLayout:
     @property
     def manifest(self) -> Path:
         """The course manifest."""
-        return self.root / "course.toml"
+        return self.root / "course_lib" / "course.toml"
 
     @property
     def readme(self) -> Path:

@@ -14,10 +14,9 @@ import ipywidgets as widgets
 from flask import Flask, current_app
 from IPython import get_ipython
 
-from course_lib.database import sql_echo
-from course_lib.models import Reader, db
-from course_lib.session_state import SessionState, session_state
-from course_lib.sql_echo import SqlEcho
+from course_lib.bookclub.models import Reader, db
+from course_lib.classroom.echo import SqlEcho, echo_of
+from course_lib.classroom.session_state import SessionState, session_state
 
 NO_LESSON = "No lesson database yet: run start_lesson() first."
 _STATE_COLOURS = {"pending": "#9a6700", "persistent": "#1a7f37", "deleted": "#cf222e"}
@@ -92,7 +91,7 @@ class SessionInspector:
         self.widget.add_class("course-inspector")
         app = _lesson_app()
         if app is not None:
-            self._marks.new_statements(sql_echo(app))  # what was sent before the inspector existed is not its story
+            self._marks.new_statements(echo_of(app))  # what was sent before the inspector existed is not its story
         self.refresh("SQL sent by the last cell")
         _live.add(self)
         _refresh_after_each_cell()
@@ -137,7 +136,7 @@ def current_view(title: str, model: type[Any], marks: SqlMarks, sql_heading: str
     if app is None:
         return SessionView(title, None, (), sql_heading)
     state = session_state(db.session(), model)
-    return SessionView(title, state, tuple(marks.new_statements(sql_echo(app))), sql_heading)
+    return SessionView(title, state, tuple(marks.new_statements(echo_of(app))), sql_heading)
 
 
 def _lesson_app() -> Flask | None:

@@ -2,13 +2,13 @@
 
 from sqlalchemy import inspect, select
 
-from course_lib.checks.checkpoint import Attempt, checkpoint
-from course_lib.checks.replay import replay_error, replayed
-from course_lib.checks.rows import lookup, one_problem, rows_problem
-from course_lib.checks.verdict import Verdict, mistake, passed
-from course_lib.journal import flushed_not_committed
-from course_lib.models import Annotation, Reader, Review, db
-from course_lib.seed import ANNOTATIONS, READERS, REVIEWS
+from course_lib.checks.registry import Attempt, judged_in_place
+from course_lib.checks.judging.replay import replay_error, replayed
+from course_lib.checks.judging.rows import describe, lookup, one_problem, rows_problem
+from course_lib.checks.verdict import Finding, mistake, passed
+from course_lib.classroom.journal import flushed_not_committed
+from course_lib.bookclub.models import Annotation, Reader, Review, db
+from course_lib.bookclub.seed import ANNOTATIONS, READERS, REVIEWS
 
 DELETE = "deleting.delete"
 COMMIT = "deleting.commit"
@@ -22,56 +22,54 @@ SEED_IDS = {
 EXPECTED = {model: SEED_IDS[model] - ANN_ROWS[model] for model in SEED_IDS}
 
 
-@checkpoint(DELETE)
-def judge_delete(attempt: Attempt) -> Verdict:
+@judged_in_place(DELETE)
+def judge_delete(attempt: Attempt) -> Finding:
     """Replay the answer on a scratch database: reader 123 and, through the cascade, her rows must be gone."""
-    problem = one_problem("ann", lookup(attempt.namespace, "ann"), Reader, 123)
+    problem = one_problem("ann", describe(lookup(attempt.namespace, "ann")), Reader, 123)
     if problem and "There is no variable" in problem:
-        return mistake(DELETE, problem)
+        return mistake(problem)
     with replayed(attempt) as (_, error):
         remaining = _remaining_ids() if error is None else {}
     if error is not None:
-        return mistake(DELETE, replay_error(error))
+        return mistake(replay_error(error))
     if remaining == EXPECTED:
-        return passed(DELETE, "Reader 123 is deleted, and the cascade takes her reviews 111, 113 and annotation 332.")
-    return mistake(DELETE, _deletion_problem(remaining))
+        return passed("Reader 123 is deleted, and the cascade takes her reviews 111, 113 and annotation 332.")
+    return mistake(_deletion_problem(remaining))
 
 
-@checkpoint(COMMIT)
-def judge_commit(attempt: Attempt) -> Verdict:
+@judged_in_place(COMMIT)
+def judge_commit(attempt: Attempt) -> Finding:
     """Replay the answers on a scratch database, then roll back: a deletion that survives was committed."""
     with replayed(attempt) as (namespace, error):
         if error is not None:
-            return mistake(COMMIT, replay_error(error))
+            return mistake(replay_error(error))
         ann = namespace.get("ann")
         pending = any(isinstance(obj, Reader) for obj in db.session.deleted)
         flushed = isinstance(ann, Reader) and flushed_not_committed(db.session, ann)
         db.session.rollback()
         still_there = db.session.get(Reader, 123) is not None
     if not still_there:
-        return passed(COMMIT, "The deletion is committed: reader 123 stays deleted after a rollback.")
+        return passed("The deletion is committed: reader 123 stays deleted after a rollback.")
     if pending:
-        return mistake(COMMIT, "ann is only marked for deletion: nothing sent or committed the DELETE.")
+        return mistake("ann is only marked for deletion: nothing sent or committed the DELETE.")
     if flushed:
-        return mistake(
-            COMMIT,
-            "The DELETE was flushed (a query's autoflush sends it, so it looks done) but never committed: "
+        return mistake("The DELETE was flushed (a query's autoflush sends it, so it looks done) but never committed: "
             "a rollback brings Ann back. Call db.session.commit().",
         )
-    return mistake(COMMIT, "Reader 123 is still in the database: the deletion was rolled back or never made.")
+    return mistake("Reader 123 is still in the database: the deletion was rolled back or never made.")
 
 
-@checkpoint(REMAINING_REVIEWS)
-def judge_remaining_reviews(attempt: Attempt) -> Verdict:
+@judged_in_place(REMAINING_REVIEWS)
+def judge_remaining_reviews(attempt: Attempt) -> Finding:
     """Pass when remaining_reviews holds the reviews left after the cascade."""
     value = lookup(attempt.namespace, "remaining_reviews")
-    problem = rows_problem("remaining_reviews", value, Review, sorted(EXPECTED[Review]))
+    problem = rows_problem("remaining_reviews", describe(value), Review, sorted(EXPECTED[Review]))
     if problem is None:
-        return passed(REMAINING_REVIEWS, "remaining_reviews holds reviews 112, 114, 116 and 117: Ann's went with her.")
+        return passed("remaining_reviews holds reviews 112, 114, 116 and 117: Ann's went with her.")
     kept = {inspect(item).identity[0] for item in value if isinstance(item, Review) and inspect(item).identity}
     if isinstance(value, list) and ANN_ROWS[Review] & kept:
         problem += " Ann's reviews are still there: the delete did not cascade, or was not done when this cell ran."
-    return mistake(REMAINING_REVIEWS, problem)
+    return mistake(problem)
 
 
 def _remaining_ids() -> dict[type, set[int]]:

@@ -8,17 +8,17 @@ from IPython import get_ipython
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from course_lib.answers import ANSWERS
-from course_lib.database import (
+from course_lib.bookclub.database import (
     create_course_app,
     database_setting,
     database_url,
     dispose,
     is_in_memory_sqlite,
-    sql_echo,
 )
-from course_lib.models import Annotation, Book, Reader, Review, db
-from course_lib.postgres import POSTGRES_KEYWORD
+from course_lib.bookclub.models import Annotation, Book, Reader, Review, db
+from course_lib.bookclub.postgres import POSTGRES_KEYWORD
+from course_lib.classroom.answer_log import ANSWERS
+from course_lib.classroom.echo import echo_of
 
 _pushed: list[AppContext] = []
 
@@ -28,6 +28,7 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     _end_previous_lesson()
     url = database_url()
     app = create_course_app(url)
+    echo = echo_of(app)
     context = app.app_context()
     context.push()
     _pushed.append(context)
@@ -36,7 +37,7 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
         ANSWERS.record_cells_of(shell)
     ANSWERS.clear()
     print(f"Fresh book-club database ({describe_database(url)}): {seed_counts()}.")
-    sql_echo(app).enabled = show_sql
+    echo.enabled = show_sql
     return app
 
 
@@ -44,7 +45,7 @@ def show_sql(enabled: bool = True) -> None:
     """Print (or stop printing) the SQL that each following step sends to the lesson's database."""
     if not _pushed:
         raise RuntimeError("Run start_lesson() first: there is no lesson database yet.")
-    sql_echo(_pushed[-1].app).enabled = enabled
+    echo_of(_pushed[-1].app).enabled = enabled
 
 
 def describe_database(url: str) -> str:
@@ -69,7 +70,7 @@ def seed_counts() -> str:
 def _end_previous_lesson() -> None:
     while _pushed:
         context = _pushed.pop()
-        sql_echo(context.app).enabled = False  # the old session's teardown is not a step of the new lesson
+        echo_of(context.app).enabled = False  # the old session's teardown is not a step of the new lesson
         db.session.remove()
         with contextlib.suppress(AssertionError, RuntimeError, LookupError):
             context.pop()

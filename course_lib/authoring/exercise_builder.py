@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 
-from course_lib.notebook_format import CHECK_TAG, HINT_TAG, KIT_KEY, checkpoint_of, has_tag
+from course_lib.authoring.notebook_format import checkpoint_of, has_tag
+from course_lib.protocol import CHECK_TAG, HINT_TAG, KIT_KEY
 
 PLACEHOLDER = "pass  # your code here"
 SOLUTION_BLOCK = re.compile(

@@ -2,12 +2,7 @@
 
 from nbformat import NotebookNode
 
-from course_lib.answers import marked_checkpoints
-
-ANSWER_TAG = "answer"
-CHECK_TAG = "check"
-HINT_TAG = "hint"
-KIT_KEY = "course"
+from course_lib.protocol import ANSWER_TAG, CHECK_TAG, KIT_KEY, marked_checkpoints
 
 
 def exercise_name(notebook: NotebookNode) -> str | None:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import Connection, insert
 
-from course_lib.models import Annotation, Book, Reader, Review
+from course_lib.bookclub.models import Annotation, Book, Reader, Review
 
 READERS = [
     (123, "Ann", "Adams", "ann.adams@example.com"),

@@ -2,7 +2,7 @@
 
 import re
 
-from course_lib.manifest import Manifest
+from course_lib.authoring.manifest import Manifest
 
 START, END = "<!-- outline:start -->", "<!-- outline:end -->"
 

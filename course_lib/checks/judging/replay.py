@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
-from course_lib.checks.checkpoint import Attempt, describe_error
-from course_lib.database import create_course_app, dispose
-from course_lib.models import db
+from course_lib.bookclub.database import create_course_app, dispose
+from course_lib.bookclub.models import db
+from course_lib.checks.registry import Attempt, describe_error
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""One module per exercise: the judge of each of its checkpoints."""

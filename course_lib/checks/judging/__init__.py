@@ -1,0 +1,1 @@
+"""Judging rules every exercise shares: values that should be rows, replays on scratch databases, source reading."""

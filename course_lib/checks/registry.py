@@ -1,0 +1,217 @@
+"""The checkpoint registry, and the judging every checkpoint shares: unknown, not run, not done, raised, then its own.
+
+A checkpoint's judge has two halves. `collect` runs where the student's code runs (the notebook's kernel, or the
+grader's sandbox): it looks at the answer, replays it on scratch databases if it must, and returns plain JSON data,
+the evidence. `rule` turns evidence into a finding and never runs student code, so the grader can apply it in its own
+trusted process. In a notebook both halves run one after the other: one engine for the student and the grader.
+"""
+
+import ast
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from course_lib.authoring.manifest import load_manifest
+from course_lib.checks.verdict import Finding, Status, Verdict
+from course_lib.classroom.answer_log import AnswerRun
+
+EXERCISES_PACKAGE = "course_lib.checks.exercises"
+COLLECT_FAILED = "collect failed"  # the key of the evidence of a collect that raised
+IN_PLACE = "decided in place"  # the key of the evidence of a judge not yet split in two
+
+#: Plain JSON data: what a judge's collect half saw.
+Evidence = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a check sees: the student's namespace, the latest run of the answer cell and of the ones before it."""
+
+    namespace: dict[str, Any]
+    answer: AnswerRun
+    earlier: tuple[AnswerRun, ...] = ()
+    transform: Callable[[str], str] = field(default=str)
+
+    @property
+    def sources(self) -> list[str]:
+        """The sources of the earlier answer cells and this one, in course order."""
+        return [run.source for run in (*self.earlier, self.answer)]
+
+
+@dataclass(frozen=True)
+class Judge:
+    """A checkpoint's judge: evidence collected beside the student's code, and the rule that decides on it."""
+
+    collect: Callable[[Attempt], Evidence]
+    rule: Callable[[Evidence], Finding]
+
+
+_JUDGES: dict[str, Judge] = {}
+
+
+def checkpoint(checkpoint_id: str, *, collect: Callable[[Attempt], Evidence]) -> Callable[[Callable], Callable]:
+    """Register the decorated rule, with its collect half, as the judge of a checkpoint listed in the manifest."""
+
+    def register(rule: Callable[[Evidence], Finding]) -> Callable[[Evidence], Finding]:
+        _JUDGES[checkpoint_id] = Judge(collect, rule)
+        return rule
+
+    return register
+
+
+def judged_in_place(checkpoint_id: str) -> Callable[[Callable[[Attempt], Finding]], Callable[[Attempt], Finding]]:
+    """Transitional: register a judge not yet split in two; its collect half decides, so a grader cannot trust it."""
+
+    def register(judge_attempt: Callable[[Attempt], Finding]) -> Callable[[Attempt], Finding]:
+        def collect(attempt: Attempt) -> Evidence:
+            finding = judge_attempt(attempt)
+            return {IN_PLACE: {"status": finding.status.value, "message": finding.message}}
+
+        def rule(evidence: Evidence) -> Finding:
+            return Finding(Status(evidence[IN_PLACE]["status"]), evidence[IN_PLACE]["message"])
+
+        _JUDGES[checkpoint_id] = Judge(collect, rule)
+        return judge_attempt
+
+    return register
+
+
+def judge_of(checkpoint_id: str) -> Judge | None:
+    """The judge of a checkpoint of the course, its exercise's module imported at the first use (None if unknown)."""
+    exercise = checkpoint_id.partition(".")[0]
+    if checkpoint_id not in _JUDGES and exercise in {lesson.exercise for lesson in load_manifest().lessons}:
+        importlib.import_module(f"{EXERCISES_PACKAGE}.{exercise}")
+    return _JUDGES.get(checkpoint_id)
+
+
+def all_judges() -> dict[str, Judge]:
+    """Every registered judge, each exercise's module imported."""
+    for lesson in load_manifest().lessons:
+        importlib.import_module(f"{EXERCISES_PACKAGE}.{lesson.exercise}")
+    return dict(_JUDGES)
+
+
+def judge(
+    checkpoint_id: str,
+    namespace: dict[str, Any],
+    latest: Callable[[str], AnswerRun | None],
+    transform: Callable[[str], str] = str,
+) -> Verdict:
+    """The verdict on a checkpoint in a notebook: evidence collected from its namespace, then decided."""
+    answer = latest(checkpoint_id) if judge_of(checkpoint_id) else None
+    if answer is None or answer.error is not None or is_placeholder(answer.source):
+        error = described_error(answer.error) if answer and answer.error else None
+        return decide(checkpoint_id, answer.source if answer else None, error, None)
+    earlier = tuple(
+        run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := latest(id_)) is not None
+    )
+    evidence = collect_evidence(checkpoint_id, Attempt(namespace, answer, earlier, transform))
+    return decide(checkpoint_id, answer.source, None, evidence)
+
+
+def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
+    """The untrusted half: what the checkpoint's judge collects, as plain JSON data (a failure is evidence too)."""
+    found = judge_of(checkpoint_id)
+    try:
+        if found is None:
+            raise LookupError(f"no judge for {checkpoint_id}")
+        return json.loads(json.dumps(found.collect(attempt)))
+    except Exception as error:
+        return {COLLECT_FAILED: describe_error(error)}
+
+
+def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None, evidence: Any) -> Verdict:
+    """The trusted half: a verdict from the answer's source, the error it stopped with, the evidence; runs no code."""
+    info, found = load_manifest().checkpoint(checkpoint_id), judge_of(checkpoint_id)
+    if info is None or found is None:
+        known = ", ".join(item.id for item in load_manifest().checkpoint_infos())
+        return Verdict(checkpoint_id, Status.CHECK_FAILED, f"There is no checkpoint of that name. Known: {known}.")
+    if source is None:
+        return Verdict(
+            checkpoint_id,
+            Status.NOT_RUN,
+            f"Run your answer cell first (the cell that starts with `# answer: {checkpoint_id}`), then this check.",
+        )
+    if is_placeholder(source):
+        return Verdict(checkpoint_id, Status.NOT_DONE, info.task)
+    if error is not None:
+        return _raised(checkpoint_id, error)
+    try:
+        if not isinstance(evidence, dict) or COLLECT_FAILED in evidence:
+            raise ValueError(evidence.get(COLLECT_FAILED) if isinstance(evidence, dict) else "no evidence")
+        finding = found.rule(evidence)
+        if not isinstance(finding, Finding) or not isinstance(finding.message, str):
+            raise TypeError("the rule gave no finding")
+    except Exception as failure:
+        return Verdict(
+            checkpoint_id,
+            Status.CHECK_FAILED,
+            f"The check itself failed ({describe_error(failure)}). This is a bug in the kit: tell your instructor.",
+        )
+    return Verdict(checkpoint_id, Status(finding.status), finding.message)
+
+
+def is_placeholder(source: str) -> bool:
+    """True when a cell holds nothing but comments, `pass`, `...` and assignments of `...`."""
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return all(_is_placeholder_statement(statement) for statement in statements)
+
+
+def describe_error(error: BaseException) -> str:
+    """`ExceptionName: first line of its message`, with the database's own words for SQLAlchemy errors."""
+    cause = getattr(error, "orig", None) or error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+
+
+def described_error(error: BaseException) -> dict[str, Any]:
+    """An exception as plain data: its class and base classes by name, its message, and the usual one-line wording."""
+    return {
+        "types": [kind.__name__ for kind in type(error).__mro__],
+        "message": str(error),
+        "text": describe_error(error),
+    }
+
+
+KNOWN_ERRORS: tuple[tuple[str, str, str], ...] = (
+    (
+        "SyntaxError",
+        'perhaps you meant "=="',
+        'You wrote = inside a condition: = assigns, == compares. Write, for example, where(Reader.surname == "Adams").',
+    ),
+    (
+        "TypeError",
+        "filter_by() takes 1 positional argument",
+        'filter_by takes keyword arguments, filter_by(surname="Adams"), not an expression. '
+        'An expression such as Reader.surname == "Adams" goes in where(...).',
+    ),
+)
+
+
+def _raised(checkpoint_id: str, error: dict[str, Any]) -> Verdict:
+    """The verdict on an answer that stopped with an error (described as data)."""
+    types, message = error.get("types") or ["Exception"], str(error.get("message", ""))
+    for kind, fragment, diagnosis in KNOWN_ERRORS:
+        if kind in types and fragment in message:
+            return Verdict(checkpoint_id, Status.MISTAKE, diagnosis)
+    message = f"Your answer cell stopped with {error.get('text', types[0])}. Fix it, run it again, then run this check."
+    if types[0] in ("IntegrityError", "PendingRollbackError"):
+        message += " If you ran cells more than once, restart from a fresh database: run the notebook from the top."
+    return Verdict(checkpoint_id, Status.RAISED, message)
+
+
+def _is_ellipsis(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def _is_placeholder_statement(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr):
+        return _is_ellipsis(statement.value)
+    return isinstance(statement, ast.Assign) and _is_ellipsis(statement.value)
