@@ -1,10 +1,11 @@
 """The kit's command line: `python -m course_lib build` regenerates exercises and outline, refreshes stored outputs."""
 
 import argparse
+import json
 import os
 import sys
-import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,7 @@ from course_lib.authoring.manifest import load_manifest
 from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
 from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
-from course_lib.grading.grader import grade_all, progress_bar
+from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
 from course_lib.grading.progress import progress_table
 from course_lib.grading.report import report_html
 from course_lib.grading.submissions import NoSubmissions, find_notebooks
@@ -45,41 +46,62 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
     return 0
 
 
-# Each notebook's kernel spends about 0.2 s of its start idle (jupyter_client's IOPub flush), so two more notebooks
-# than cores keep the cores busy: 60 submissions took 17.6 s with --jobs 2 and 14.6 s with --jobs 4 on 2 cores.
-DEFAULT_JOBS = (os.cpu_count() or 1) + 2
-JOBS_HELP = f"notebooks run at once (default: {DEFAULT_JOBS}, the number of cores plus two)"
+DEFAULT_JOBS = os.cpu_count() or 1
+JOBS_HELP = f"submissions graded at once (default: {DEFAULT_JOBS}, the number of cores)"
+KIT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float, forked: bool = True) -> int:
+def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float, require_sandbox: bool = False) -> int:
     """Grade submissions against the course's reference solutions and write the gradebook, summary and report."""
-    course = CourseLayout(Path(__file__).resolve().parent.parent)
     notebooks = _notebooks_or_report(paths)
     if notebooks is None:
         return 2
+    try:
+        sandbox = sandbox_for(require=require_sandbox)
+    except SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if sandbox is None:
+        print("warning: no sandbox (bubblewrap) here: grading UNSANDBOXED, as the gradebook says", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
-    rows = grade_all(
-        notebooks, course, load_manifest(course.manifest), out / "graded",
-        jobs=jobs, cell_timeout=timeout, forked=forked, on_done=progress_bar(len(notebooks)),
-    )  # fmt: skip
+    course = CourseLayout(KIT_ROOT)
+    settings = Settings(
+        course, load_manifest(course.manifest), out / "graded", timeout, jobs, sandbox, progress_bar(len(notebooks))
+    )
+    rows = grade_all(notebooks, settings)
     write_atomically(out / "grades.csv", grades_csv(rows))
     write_atomically(out / "summary.csv", summary_csv(rows))
     write_atomically(out / "report.html", report_html(rows))
+    write_atomically(out / "grading.json", json.dumps({"sandbox": sandbox or "none: unsandboxed"}, indent=2) + "\n")
     print(f"graded {len(notebooks)} submissions: {out / 'grades.csv'}, {out / 'summary.csv'}, {out / 'report.html'}")
     return 0
 
 
 def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
     """Check the student's own exercise notebooks with the grader's engine and print what is done and what is next."""
-    course = CourseLayout(Path(__file__).resolve().parent.parent)
+    course = CourseLayout(KIT_ROOT)
     manifest = load_manifest(course.manifest)
     notebooks = _notebooks_or_report(paths)
     if notebooks is None:
         return 2
-    with tempfile.TemporaryDirectory(prefix="course-progress-") as scratch:
-        rows = grade_all(notebooks, course, manifest, Path(scratch), jobs=jobs, cell_timeout=timeout)
-    print(progress_table(rows, manifest))
+    settings = Settings(course, manifest, None, timeout, jobs, sandbox_for(require=False))
+    print(progress_table(grade_all(notebooks, settings), manifest))
     return 0
+
+
+def progress_bar(total: int) -> Callable[[], None]:
+    """A callback that redraws a one-line progress bar on stderr each time a submission is done."""
+    done = [0]
+    lock = threading.Lock()
+
+    def advance() -> None:
+        with lock:
+            done[0] += 1
+            filled = int(30 * done[0] / max(total, 1))
+            bar = f"\rgrading [{'#' * filled}{'.' * (30 - filled)}] {done[0]}/{total}"
+            print(bar, end="\n" if done[0] == total else "", file=sys.stderr, flush=True)
+
+    return advance
 
 
 def _notebooks_or_report(paths: list[Path]) -> list[Path] | None:
@@ -106,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=JOBS_HELP)
     grade_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
     grade_parser.add_argument(
-        "--fresh-kernels", action="store_true", help="start every kernel from scratch instead of forking (slower)"
+        "--require-sandbox", action="store_true", help="refuse to grade where no sandbox (bubblewrap) works"
     )
     progress_parser = commands.add_parser("progress", help="check your own exercises: what is done, what is next")
     progress_parser.add_argument("paths", nargs="*", type=Path, default=[Path("exercises")], help="default: exercises/")
@@ -118,6 +140,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "grade":
         return grade(
             arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout,
-            forked=not arguments.fresh_kernels,
+            require_sandbox=arguments.require_sandbox,
         )  # fmt: skip
     return build(CourseLayout(arguments.root.resolve()), execute=not arguments.no_execute)

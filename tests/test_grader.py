@@ -154,7 +154,7 @@ def messages(graded, name: str) -> str:
         ("right/no metadata or marker.ipynb", ["passed", "passed", "passed"]),
         ("mistake/no try.ipynb", ["passed", "passed", "failed"]),
         ("mistake/unsolved.ipynb", ["failed", "failed", "failed"]),
-        ("hostile/endless loop.ipynb", ["passed", "timeout", "timeout"]),
+        ("hostile/endless loop.ipynb", ["passed", "timeout", "failed"]),
         ("hostile/huge output.ipynb", ["passed", "passed", "passed"]),
         ("hostile/fake checks.ipynb", ["failed", "failed", "failed"]),
         ("hostile/skip tags.ipynb", ["failed", "failed", "failed"]),
@@ -175,34 +175,22 @@ def test_the_mistake_is_named_in_the_gradebook(graded):
 
 
 @pytest.mark.parametrize(
-    ("name", "changed"),
+    ("name", "expected"),
     [
-        ("tampering/look-alike check.ipynb", "check in the notebook"),
-        ("tampering/tracebacks off.ipynb", "tracebacks"),
-        ("tampering/input transformer.ipynb", "input transformers"),
+        ("tampering/look-alike check.ipynb", ["failed", "failed", "failed"]),
+        ("tampering/tracebacks off.ipynb", ["passed", "passed", "passed"]),
+        ("tampering/input transformer.ipynb", ["passed", "passed", "passed"]),
     ],
 )
-def test_tampering_earns_nothing_and_is_flagged(graded, name, changed):
-    rows = [row for row in graded["rows"] if row["submission"] == name]
-    assert [row["status"] for row in rows] == ["error"] * 3
-    assert all(row["points"] == "0" and "Suspected tampering" in row["message"] for row in rows)
-    assert changed in rows[0]["message"]
-
-
-def test_a_forged_verdict_would_pass_nbval_without_the_audit(graded):
-    """The look-alike check shows exactly the reference's output: only the audit catches it."""
-    executed = nbformat.read(graded["out"] / "graded" / "tampering" / "look-alike check.ipynb", as_version=4)
-    reference = nbformat.read(SOLUTION, as_version=4)
-    shown = [cell.outputs for cell in executed.cells if "check" in cell.metadata.get("tags", [])]
-    expected = [cell.outputs for cell in reference.cells if "check" in cell.metadata.get("tags", [])]
-    assert [[output["data"] for output in outputs] for outputs in shown] == [
-        [output["data"] for output in outputs] for outputs in expected
-    ]
+def test_tampering_with_the_checks_in_the_notebook_changes_no_verdict(graded, name, expected):
+    """The verdicts are decided by the grader from evidence: a replaced check() or display decides nothing."""
+    assert statuses(graded, name) == expected
 
 
 def test_a_dying_kernel_affects_only_its_own_submission(graded):
     assert statuses(graded, "hostile/kernel dies.ipynb")[0] == "passed"
-    assert set(statuses(graded, "hostile/kernel dies.ipynb")[1:]) <= {"error", "timeout"}
+    assert statuses(graded, "hostile/kernel dies.ipynb")[1:] == ["error", "error"]
+    assert "The kernel died before this check" in messages(graded, "hostile/kernel dies.ipynb")
     assert statuses(graded, "right/solution.ipynb") == ["passed"] * 3
 
 
@@ -280,19 +268,17 @@ def test_progress_checks_a_students_own_notebooks(tmp_path, capsys):
 
 
 def test_a_submission_that_cannot_be_prepared_is_invalid_alone(tmp_path, monkeypatch):
-    from course_lib.grading import grader
+    from course_lib.grading import pipeline
 
-    def unforeseen(solution, student):
+    def unforeseen(student, checkpoint_ids, reference_answer_ids):
         raise ValueError("a notebook shape nobody foresaw")
 
     (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
-    monkeypatch.setattr(grader, "graded_copy", unforeseen)
-    rows = grader.grade_all(
-        [tmp_path / "03_add_and_rollback.ipynb"], CourseLayout(ROOT), load_manifest(), tmp_path / "out",
-        jobs=1, cell_timeout=10,
-    )  # fmt: skip
+    monkeypatch.setattr(pipeline, "program_of", unforeseen)
+    settings = pipeline.Settings(CourseLayout(ROOT), load_manifest(), None, 10, 1, None)
+    rows = pipeline.grade_all([tmp_path / "03_add_and_rollback.ipynb"], settings)
     assert [(row.status, row.message) for row in rows] == [
-        ("invalid", "its cells could not be read (ValueError: a notebook shape nobody foresaw)")
+        ("invalid", "could not be graded (ValueError: a notebook shape nobody foresaw)")
     ]
 
 

@@ -1,0 +1,246 @@
+"""Grading as a declared pipeline: read, plan, run in the sandbox, decide, keep; each stage one small function.
+
+Student code runs only in the `run` stage, in a sandboxed process of its own per submission, which writes evidence
+as plain data. Every other stage runs here, in the grader's trusted process, and runs no student code.
+"""
+
+import json
+import os
+import stat
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from course_lib.authoring.layout import CourseLayout
+from course_lib.authoring.manifest import Manifest
+from course_lib.authoring.notebook_format import checkpoint_of, has_tag
+from course_lib.checks.registry import decide
+from course_lib.checks.verdict import Status, Verdict
+from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.program import Program, program_of
+from course_lib.grading.sandbox import Outcome, python_paths, run_limited, sandbox_available, sandboxed_command
+from course_lib.grading.submissions import Submission, read_submission
+from course_lib.protocol import ANSWER_TAG
+
+RUNNER = [sys.executable, "-I", "-m", "course_lib.grading.runner"]
+OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence and printed text together
+READY_SECONDS = 20.0  # starting Python and importing the kit, on a busy machine, on top of the cells' time
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading was asked to be sandboxed, and no sandbox works on this machine."""
+
+
+@dataclass
+class Settings:
+    """How one grading run works: where the course is, how long a cell may run, the sandbox and the parallelism."""
+
+    course: CourseLayout
+    manifest: Manifest
+    graded_folder: Path | None
+    cell_timeout: float
+    jobs: int
+    sandbox: str | None  # its description, or None when unsandboxed
+    on_done: Callable[[], None] = lambda: None
+
+
+@dataclass
+class Work:
+    """One submission as it goes through the stages."""
+
+    path: Path
+    name: str
+    submission: Submission | None = None
+    program: Program | None = None
+    outcome: Outcome | None = None
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[GradeRow] = field(default_factory=list)
+
+
+def sandbox_for(*, require: bool) -> str | None:
+    """The sandbox grading will use; None (unsandboxed) where there is none, unless one is required."""
+    found = sandbox_available()
+    if found is None and require:
+        raise SandboxUnavailable(
+            "no sandbox (bubblewrap, `bwrap`) works on this machine, and --require-sandbox asks for one"
+        )
+    return found
+
+
+def read(settings: Settings, work: Work) -> None:
+    """Read the file, never following a link; match it to its exercise, or say why it cannot be graded."""
+    mode = os.lstat(work.path).st_mode
+    if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        work.rows = [_invalid(work, None, f"{kind}: not followed, not graded")]
+        return
+    work.submission = read_submission(work.path, settings.course, settings.manifest)
+    if work.submission.problem is not None:
+        work.rows = [_invalid(work, work.submission.exercise, work.submission.problem)]
+
+
+def plan(settings: Settings, work: Work) -> None:
+    """Decide what the sandbox will run: the student's cells, with check steps where the evidence is collected."""
+    submission = work.submission
+    if work.rows or submission is None or submission.notebook is None or submission.reference is None:
+        return
+    reference = nbformat.read(submission.reference, as_version=4)
+    answer_ids = {cell.id: checkpoint_of(cell) or "" for cell in reference.cells if has_tag(cell, ANSWER_TAG)}
+    work.program = program_of(submission.notebook, _checkpoints(settings, work), answer_ids)
+
+
+def run(settings: Settings, work: Work) -> None:
+    """Run the program in a sandboxed process of its own, under the grader's limits; keep the lines it wrote."""
+    if work.program is None:
+        return
+    job = {
+        "cells": work.program.cells,
+        "checkpoints": _checkpoints(settings, work),
+        "cell_timeout": settings.cell_timeout,
+    }
+    command = sandboxed_command(RUNNER, python_paths()) if settings.sandbox else RUNNER
+    timeout = READY_SECONDS + settings.cell_timeout * (len(work.program.cells) + 2)
+    work.outcome = run_limited(command, json.dumps(job).encode(), timeout=timeout, output_limit=OUTPUT_LIMIT)
+    for line in work.outcome.output.split(b"\n"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            work.records.append(record)
+
+
+def judge(settings: Settings, work: Work) -> None:
+    """Turn the evidence into one row per checkpoint, deciding with the same rules as the student's check()."""
+    if work.program is None or work.outcome is None:
+        return
+    evidence = {}
+    for record in work.records:
+        checkpoint = record.get("checkpoint")
+        if isinstance(checkpoint, str):
+            evidence.setdefault(checkpoint, record)
+    work.rows = [
+        _row(settings, work, checkpoint, evidence.get(checkpoint)) for checkpoint in _checkpoints(settings, work)
+    ]
+
+
+def keep(settings: Settings, work: Work) -> None:
+    """Store the student's notebook with what each cell printed and each verdict, for the instructor to review."""
+    if settings.graded_folder is None or work.program is None or work.submission is None:
+        return
+    notebook = work.submission.notebook
+    assert notebook is not None
+    executed = _executed_copy(notebook, work)
+    target = settings.graded_folder / work.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(executed, target)
+
+
+#: The stages, in order. Each takes the settings and one submission; `run` is the only one that runs student code.
+STAGES: tuple[Callable[[Settings, Work], None], ...] = (read, plan, run, judge, keep)
+
+
+def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
+    """Grade every submission, `settings.jobs` at a time; rows come back in the order of `paths`."""
+    paths = [Path(os.path.abspath(path)) for path in paths]
+    common = _common_folder(paths)
+    works = [Work(path, path.relative_to(common).as_posix()) for path in paths]
+
+    def grade_one(work: Work) -> None:
+        try:
+            for stage in STAGES:
+                stage(settings, work)
+        except Exception as error:  # one unforeseen shape must cost its own row, never the class's gradebook
+            work.rows = [_invalid(work, None, f"could not be graded ({type(error).__name__}: {error})")]
+        settings.on_done()
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+        list(pool.map(grade_one, works))
+    return [row for work in works for row in work.rows]
+
+
+def _checkpoints(settings: Settings, work: Work) -> list[str]:
+    assert work.submission is not None
+    lesson = next(item for item in settings.manifest.lessons if item.exercise == work.submission.exercise)
+    return [info.id for info in lesson.checkpoints]
+
+
+def _invalid(work: Work, exercise: str | None, problem: str) -> GradeRow:
+    return GradeRow(work.name, exercise or "", "", "invalid", 0, 0, problem)
+
+
+def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any] | None) -> GradeRow:
+    """The gradebook row of one checkpoint, from the file's answer and the sandbox's evidence record."""
+    assert work.program is not None and work.outcome is not None and work.submission is not None
+
+    def row(status: str, message: str) -> GradeRow:
+        return GradeRow(
+            work.name, work.submission.exercise or "", checkpoint, status, int(status == "passed"), 1, message
+        )
+
+    source = work.program.answers.get(checkpoint)
+    if source is None:
+        return row("missing", "The submission has no answer cell for this checkpoint.")
+    if record is None:
+        return row(*_why_no_evidence(work.outcome, settings.cell_timeout))
+    if record.get("timed_out") is True:
+        return row("timeout", f"The answer cell ran past the time limit ({settings.cell_timeout:g} s): it was stopped.")
+    if not record.get("ran"):
+        source = None
+    error = record.get("error") if isinstance(record.get("error"), dict) else None
+    verdict = decide(checkpoint, source, error, record.get("evidence"))
+    if verdict.status is Status.PASSED:
+        return row("passed", verdict.message)
+    if verdict.status is Status.CHECK_FAILED:
+        return row("error", verdict.message)
+    return row("failed", f"{verdict.status.value}: {verdict.message}")
+
+
+def _why_no_evidence(outcome: Outcome, cell_timeout: float) -> tuple[str, str]:
+    if outcome.timed_out:
+        return "timeout", "The notebook ran past its time limit (an endless loop?) before this check: it was stopped."
+    if outcome.output_cut:
+        return "error", "The notebook printed more than the grader reads before this check: it was stopped."
+    if outcome.returncode not in (0, None):
+        return "error", f"The kernel died before this check (exit status {outcome.returncode}): a crash or os._exit."
+    return "error", "The notebook stopped before this check (did the kernel die?)."
+
+
+def _executed_copy(notebook: NotebookNode, work: Work) -> NotebookNode:
+    """A copy of the student's notebook with the sandbox's printed output and the grader's verdicts as outputs."""
+    assert work.program is not None
+    executed = nbformat.from_dict(json.loads(json.dumps(notebook, default=str)))
+    printed = {
+        record["cell"]: record.get("output", "") for record in work.records if isinstance(record.get("cell"), int)
+    }
+    verdicts = {row.checkpoint: row for row in work.rows}
+    for step, planned in enumerate(work.program.cells):
+        cell = executed.cells[planned["at"]]
+        if planned["kind"] == "check" and planned["checkpoint"] in verdicts:
+            graded = verdicts[planned["checkpoint"]]
+            shown = Verdict(graded.checkpoint, _status(graded.status), graded.message)
+            cell["outputs"] = [new_output("display_data", data=shown._repr_mimebundle_())]
+        else:
+            text = printed.get(step, "")
+            cell["outputs"] = [new_output("stream", name="stdout", text=text)] if text else []
+    return executed
+
+
+def _status(status: str) -> Status:
+    return Status.PASSED if status == "passed" else Status.MISTAKE
+
+
+def _common_folder(paths: list[Path]) -> Path:
+    """The deepest folder holding every path, so that submissions are named by their path below it."""
+    parents = [path.parent for path in paths]
+    common = parents[0] if parents else Path.cwd()
+    while any(common not in (parent, *parent.parents) for parent in parents):
+        common = common.parent
+    return common
