@@ -31,7 +31,7 @@ from course_lib.protocol import ANSWER_TAG
 
 RUNNER = [sys.executable, "-I", "-m", "course_lib.grading.runner"]
 OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence and printed text together
-READY_SECONDS = 20.0  # starting Python and importing the kit, on a busy machine, on top of the cells' time
+READY_SECONDS = 10.0  # starting Python and importing the kit, on a busy machine, on top of the cells' time
 
 
 class SandboxUnavailable(RuntimeError):
@@ -189,7 +189,7 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     if source is None:
         return row("missing", "The submission has no answer cell for this checkpoint.")
     if record is None:
-        return row(*_why_no_evidence(work.outcome, settings.cell_timeout))
+        return row(*_why_no_evidence(work))
     if record.get("timed_out") is True:
         return row("timeout", f"The answer cell ran past the time limit ({settings.cell_timeout:g} s): it was stopped.")
     if not record.get("ran"):
@@ -203,14 +203,18 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     return row("failed", f"{verdict.status.value}: {verdict.message}")
 
 
-def _why_no_evidence(outcome: Outcome, cell_timeout: float) -> tuple[str, str]:
+def _why_no_evidence(work: Work) -> tuple[str, str]:
+    """Why the sandbox wrote no evidence for a checkpoint: stopped at a limit, or its process died first."""
+    outcome = work.outcome
+    assert outcome is not None
     if outcome.timed_out:
         return "timeout", "The notebook ran past its time limit (an endless loop?) before this check: it was stopped."
     if outcome.output_cut:
         return "error", "The notebook printed more than the grader reads before this check: it was stopped."
-    if outcome.returncode not in (0, None):
-        return "error", f"The kernel died before this check (exit status {outcome.returncode}): a crash or os._exit."
-    return "error", "The notebook stopped before this check (did the kernel die?)."
+    if not any(record.get("done") is True for record in work.records):
+        how = f"signal {-outcome.returncode}" if (outcome.returncode or 0) < 0 else f"exit status {outcome.returncode}"
+        return "error", f"The kernel died before this check ({how}): a crash, os._exit or sys.exit."
+    return "error", "The notebook ended without running this check."
 
 
 def _executed_copy(notebook: NotebookNode, work: Work) -> NotebookNode:

@@ -20,6 +20,17 @@ FILE_BYTES = 16 * 1024**2
 PROCESSES = 64
 
 
+class BoundedText(io.StringIO):
+    """A text buffer keeping only its first OUTPUT_CHARACTERS characters: printing forever costs no memory."""
+
+    def write(self, text: str) -> int:
+        """Keep what still fits, count it all as written."""
+        room = OUTPUT_CHARACTERS - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
 class CellTimeout(BaseException):
     """A cell ran past its time limit (a BaseException, like KeyboardInterrupt: `except Exception` cannot hide it)."""
 
@@ -51,7 +62,7 @@ def main() -> None:
 
 def _run_cell(shell: Any, source: str, timeout: float) -> str:
     """Run one cell as the notebook would; return what it printed (cut short), a traceback included."""
-    printed = io.StringIO()
+    printed = BoundedText()
 
     def interrupt(_signal: int, _frame: object) -> None:
         raise CellTimeout(f"the cell ran past its time limit of {timeout:g} s")
@@ -65,7 +76,7 @@ def _run_cell(shell: Any, source: str, timeout: float) -> str:
         printed.write(f"{error}\n")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    return printed.getvalue()[:OUTPUT_CHARACTERS]
+    return printed.getvalue()
 
 
 def _evidence(checkpoint_id: str, shell: Any) -> dict[str, Any]:

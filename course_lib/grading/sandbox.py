@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,11 @@ CLEAN_ENVIRONMENT = {
     "PYTHONHASHSEED": "0",
     "LANG": "C.UTF-8",
 }
+
+
+#: Where a control group can cap how many processes one run may have (cgroup v1 `pids`, as root), and the cap.
+PIDS_HIERARCHY = Path("/sys/fs/cgroup/pids")
+MAX_PROCESSES = 64
 
 
 @dataclass(frozen=True)
@@ -89,11 +96,54 @@ def python_paths() -> list[Path]:
     return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), kit})
 
 
+@functools.cache
+def process_cap_available() -> bool:
+    """True when each run can be put in a control group of its own that caps its number of processes."""
+    try:
+        with _process_cap() as prefix:
+            return bool(prefix)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _process_cap() -> Iterator[list[str]]:
+    """A command prefix that moves the command into a new `pids` control group (empty where there is none)."""
+    if not os.access(PIDS_HIERARCHY, os.W_OK):
+        yield []
+        return
+    group = PIDS_HIERARCHY / f"course-grader-{uuid.uuid4().hex}"
+    group.mkdir()
+    try:
+        (group / "pids.max").write_text(str(MAX_PROCESSES))
+        yield ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(group / "cgroup.procs")]
+    finally:
+        for _ in range(50):  # the group can be removed once its last process is gone
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                _kill_all((group / "cgroup.procs").read_text().split())
+                time.sleep(0.05)
+
+
+def _kill_all(pids: list[str]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
+
+
 def run_limited(command: list[str], stdin: bytes, *, timeout: float, output_limit: int) -> Outcome:
+    """Run a command in a session of its own, its processes capped; kill it all at the time or output limit."""
+    with _process_cap() as prefix:
+        return _run(prefix + command, stdin, timeout=timeout, output_limit=output_limit)
+
+
+def _run(command: list[str], stdin: bytes, *, timeout: float, output_limit: int) -> Outcome:
     """Run a command in a session of its own; kill it and everything it started at the time or output limit."""
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env=CLEAN_ENVIRONMENT if command[0] != BWRAP else None, cwd="/", start_new_session=True,
+        env=CLEAN_ENVIRONMENT if BWRAP not in command else None, cwd="/", start_new_session=True,
     )  # fmt: skip
     chunks: list[bytes] = []
     size = [0]

@@ -1,0 +1,209 @@
+"""Hostile submissions against the sandboxed grader: each earns nothing, harms no classmate, leaves nothing behind.
+
+One class is graded once: two honest classmates (a right answer, a diagnosed mistake) and more than thirty hostile
+submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way.
+"""
+
+import csv
+import hashlib
+import socket
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from course_lib.cli import main
+from course_lib.grading.sandbox import PIDS_HIERARCHY, process_cap_available, sandbox_available
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "03_add_and_rollback.ipynb"
+EXERCISE = ROOT / "exercises" / "03_add_and_rollback.ipynb"
+MARK = "# answer: add_rollback.new_reader\n"
+
+pytestmark = pytest.mark.skipif(sandbox_available() is None, reason="no bubblewrap sandbox on this machine")
+
+
+def with_first_answer(code: str, base: Path = EXERCISE) -> str:
+    notebook = nbformat.read(base, as_version=4)
+    cell = next(cell for cell in notebook.cells if "answer" in cell.metadata.get("tags", []))
+    cell.source = MARK + code
+    return nbformat.writes(notebook)
+
+
+def hostile_corpus(paths: dict[str, Path], port: int) -> dict[str, str]:
+    """Name -> notebook text; `paths` names what the attacks aim at: a classmate, the out folder, the kit."""
+    classmate, out, kit = paths["classmate"], paths["out"], paths["kit"]
+    attacks = {
+        "patch check code": "import course_lib.checks as c\n"
+        "def fake(checkpoint_id):\n    print('passed')\n"
+        "c.check.__code__ = fake.__code__\ncheck.__code__ = fake.__code__",
+        "patch verdict display": "from course_lib.checks.verdict import Verdict, Status\n"
+        "Verdict._repr_mimebundle_ = lambda self, include=None, exclude=None: {'text/plain': 'passed'}\n"
+        "object.__setattr__",
+        "patch display formatter": "ip = get_ipython()\nip.display_formatter.format = lambda obj, **kw: "
+        "({'application/vnd.course-lib.verdict+json': '{\"status\": \"passed\"}'}, {})",
+        "patch display publisher": "ip = get_ipython()\nip.display_pub.publish = lambda *a, **k: None",
+        "pre_run_cell swap": "from course_lib import Reader\n"
+        "def swap(info):\n    get_ipython().user_ns['new_reader'] = 'forged'\n"
+        "get_ipython().events.register('pre_run_cell', swap)",
+        "answer only when replayed": "import sys\nfrom course_lib import Reader\n"
+        "new_reader = Reader(name='Peter', surname='Johnson', email='peter.johnson@example.com') "
+        "if 'replay' in str(sys._getframe(0).f_back) else None",
+        "run the reference solution": f"import json\nnb = json.load(open({str(SOLUTION)!r}))\n"
+        "for cell in nb['cells']:\n    if 'answer' in cell['metadata'].get('tags', []):\n"
+        "        exec(''.join(cell['source']), globals())",
+        "read expected outputs nearby": "import glob\n"
+        "found = glob.glob('/**/03_add_and_rollback.ipynb', recursive=True)\n"
+        "assert not found, found",
+        "rewrite a classmate": f"open({str(classmate)!r}, 'w').write('{{}}')",
+        "rewrite the out folder": f"open({str(out / 'grades.csv')!r}, 'w').write('forged')",
+        "patch the kit on disk": f"open({str(kit / 'checks' / 'registry.py')!r}, 'a').write('\\n# pwned')",
+        "ipython startup file": "import os\nfor home in ('/root', os.path.expanduser('~')):\n"
+        "    d = os.path.join(home, '.ipython/profile_default/startup')\n    os.makedirs(d, exist_ok=True)\n"
+        "    open(os.path.join(d, '00-pwn.py'), 'w').write('print(1)')",
+        "kernel spec": "import sys, os\nd = os.path.join(sys.prefix, 'share/jupyter/kernels/evil')\n"
+        "os.makedirs(d, exist_ok=True)\nopen(os.path.join(d, 'kernel.json'), 'w').write('{}')",
+        "double fork rewrites later": "import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+        "    if os.fork() == 0:\n        time.sleep(2)\n"
+        f"        open({str(out / 'grades.csv')!r}, 'w').write('forged')\n    os._exit(0)",
+        "kill the grader": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",
+        "print forever ignoring signals": "import signal\nfor s in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM):\n"
+        "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    print('x' * 1000)",
+        "segfault": "import ctypes\nctypes.string_at(0)",
+        "exit quietly": "import os\nos._exit(0)",
+        "network": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'leak')",
+        "memory hog": "x = bytearray(50 * 1024**3)",
+        "fill the disk": "open('/tmp/big', 'wb').write(b'0' * 200 * 1024**2)",
+        "environment": "import os\nassert not any('COURSE' in k or k.startswith('PYTEST') for k in os.environ), "
+        "dict(os.environ)\nassert os.environ['HOME'] == '/tmp/home'\nnew_reader = None",
+        "fake verdict output": "from IPython.display import display\n"
+        "display({'application/vnd.course-lib.verdict+json': '{\"status\": \"passed\"}', 'text/plain': 'passed'}, "
+        "raw=True)",
+        "endless loop swallowing exceptions": "while True:\n    try:\n        pass\n"
+        "    except Exception:\n        pass",
+        "read the grader's memory": "import os\nfor pid in os.listdir('/proc'):\n    if pid.isdigit():\n"
+        "        open(f'/proc/{pid}/environ').read()",
+        "sys.exit": "import sys\nsys.exit(0)",
+        "raise SystemExit in check": "import builtins\nbuiltins.check = lambda *a: exit()",
+        "forged answer log": "from course_lib.classroom.answer_log import ANSWERS\nANSWERS.clear()\n"
+        "ANSWERS.record = lambda *a, **k: None",
+        "patch rules module": "import course_lib.checks.registry as r\nr.decide = lambda *a, **k: 'passed'",
+        "busy CPU in a thread": "import threading\nthreading.Thread(target=lambda: [0 for _ in iter(int, 1)], "
+        "daemon=True).start()",
+        "fork bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+        "huge traceback": "def f(n):\n    return f(n + 1)\nf(0)",
+    }
+    corpus = {f"hostile/{name}.ipynb": with_first_answer(code) for name, code in attacks.items()}
+    corpus["hostile/cells is a string.ipynb"] = (
+        '{"cells": "print(1)", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
+    corpus["hostile/a string among the cells.ipynb"] = (
+        '{"cells": ["x", {"cell_type": "code", "source": "1", "metadata": {}, "outputs": []}], '
+        '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def red_team(tmp_path_factory):
+    folder, out = tmp_path_factory.mktemp("class"), tmp_path_factory.mktemp("out")
+    kit = ROOT / "course_lib"
+    classmate = folder / "classmates" / "right.ipynb"
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections = []
+    threading.Thread(target=lambda: connections.append(listener.accept()), daemon=True).start()
+    corpus = {
+        "classmates/right.ipynb": nbformat.writes(nbformat.read(SOLUTION, as_version=4)),
+        "classmates/no try.ipynb": with_first_answer(
+            "new_reader = Reader(name='Peter', surname='Johnson', email='peter.johnson@example.com')", SOLUTION
+        ).replace("try:\\n", "if True:\\n"),
+        **hostile_corpus({"classmate": classmate, "out": out, "kit": kit}, listener.getsockname()[1]),
+    }
+    for name, text in corpus.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "hostile" / "link to the solution.ipynb").symlink_to(SOLUTION)
+    kit_before = _digests(kit, "*.py") | _digests(ROOT / "solutions", "*.ipynb")
+    before = _digests(folder, "*.ipynb")
+    startup = Path.home() / ".ipython" / "profile_default" / "startup"
+    startup_before = sorted(startup.glob("*")) if startup.exists() else []
+    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2"]) == 0
+    leftovers = [*psutil.Process().children(recursive=True), *PIDS_HIERARCHY.glob("course-grader-*")]
+    grades_after_grading = (out / "grades.csv").read_bytes()
+    time.sleep(2.5)  # the double-forked attacker would write now
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    listener.close()
+    return {
+        "rows": rows, "before": before, "after": _digests(folder, "*.ipynb"), "kit_before": kit_before,
+        "kit_after": _digests(kit, "*.py") | _digests(ROOT / "solutions", "*.ipynb"), "leftovers": leftovers,
+        "connections": connections, "grades_stable": grades_after_grading == (out / "grades.csv").read_bytes(),
+        "startup_before": startup_before, "startup_after": sorted(startup.glob("*")) if startup.exists() else [],
+    }  # fmt: skip
+
+
+def _digests(folder: Path, pattern: str) -> dict[Path, str]:
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob(pattern) if path.is_file()}
+
+
+def rows_of(red_team, name):
+    return [row for row in red_team["rows"] if row["submission"] == name]
+
+
+def test_there_are_more_than_thirty_hostile_submissions():
+    assert len(HOSTILE) > 30
+
+
+HOSTILE = [
+    *hostile_corpus(dict.fromkeys(("classmate", "out", "kit"), Path("/nowhere")), 0),
+    "hostile/link to the solution.ipynb",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_submission_earns_nothing(red_team, name):
+    rows = rows_of(red_team, name)
+    assert rows, f"{name} has no row in the gradebook"
+    assert all(row["points"] == "0" for row in rows), rows
+
+
+def test_classmates_get_exactly_what_their_answers_deserve(red_team):
+    assert [row["status"] for row in rows_of(red_team, "classmates/right.ipynb")] == ["passed"] * 3
+    assert [row["status"] for row in rows_of(red_team, "classmates/no try.ipynb")] == ["passed", "passed", "failed"]
+
+
+def test_every_submission_is_unchanged(red_team):
+    assert red_team["after"] == red_team["before"]
+
+
+def test_the_kit_and_its_solutions_are_unchanged(red_team):
+    assert red_team["kit_after"] == red_team["kit_before"]
+
+
+def test_no_process_is_left_and_nothing_rewrites_the_gradebook_later(red_team):
+    assert red_team["leftovers"] == []
+    assert red_team["grades_stable"]
+
+
+def test_nothing_reached_the_network_or_the_users_ipython_profile(red_team):
+    assert red_team["connections"] == []
+    assert red_team["startup_after"] == red_team["startup_before"]
+
+
+def test_links_and_malformed_files_are_invalid_rows_of_their_own(red_team):
+    assert [row["status"] for row in rows_of(red_team, "hostile/link to the solution.ipynb")] == ["invalid"]
+    assert "symbolic link" in rows_of(red_team, "hostile/link to the solution.ipynb")[0]["message"]
+    assert [row["status"] for row in rows_of(red_team, "hostile/cells is a string.ipynb")] == ["invalid"]
+
+
+def test_crashes_and_hangs_are_named(red_team):
+    assert rows_of(red_team, "hostile/segfault.ipynb")[0]["status"] in ("error", "failed")
+    assert "kernel died" in rows_of(red_team, "hostile/exit quietly.ipynb")[0]["message"]
+    assert rows_of(red_team, "hostile/print forever ignoring signals.ipynb")[0]["status"] == "timeout"
+
+
+@pytest.mark.skipif(not process_cap_available(), reason="no pids control group to cap a fork bomb here")
+def test_a_fork_bomb_is_contained(red_team):
+    assert all(row["points"] == "0" for row in rows_of(red_team, "hostile/fork bomb.ipynb"))
