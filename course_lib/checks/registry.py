@@ -19,7 +19,6 @@ from course_lib.classroom.answer_log import AnswerRun
 
 EXERCISES_PACKAGE = "course_lib.checks.exercises"
 COLLECT_FAILED = "collect failed"  # the key of the evidence of a collect that raised
-IN_PLACE = "decided in place"  # the key of the evidence of a judge not yet split in two
 
 #: Plain JSON data: what a judge's collect half saw.
 Evidence = dict[str, Any]
@@ -57,23 +56,6 @@ def checkpoint(checkpoint_id: str, *, collect: Callable[[Attempt], Evidence]) ->
     def register(rule: Callable[[Evidence], Finding]) -> Callable[[Evidence], Finding]:
         _JUDGES[checkpoint_id] = Judge(collect, rule)
         return rule
-
-    return register
-
-
-def judged_in_place(checkpoint_id: str) -> Callable[[Callable[[Attempt], Finding]], Callable[[Attempt], Finding]]:
-    """Transitional: register a judge not yet split in two; its collect half decides, so a grader cannot trust it."""
-
-    def register(judge_attempt: Callable[[Attempt], Finding]) -> Callable[[Attempt], Finding]:
-        def collect(attempt: Attempt) -> Evidence:
-            finding = judge_attempt(attempt)
-            return {IN_PLACE: {"status": finding.status.value, "message": finding.message}}
-
-        def rule(evidence: Evidence) -> Finding:
-            return Finding(Status(evidence[IN_PLACE]["status"]), evidence[IN_PLACE]["message"])
-
-        _JUDGES[checkpoint_id] = Judge(collect, rule)
-        return judge_attempt
 
     return register
 

@@ -23,8 +23,12 @@ def lookup(namespace: dict[str, Any], name: str) -> Any:
     return namespace.get(name, MISSING)
 
 
-def describe(value: Any) -> dict[str, Any]:
-    """A value as plain data: its kind, and for database objects their model, primary key, state and columns."""
+def describe(value: Any, *, load: bool = False) -> dict[str, Any]:
+    """A value as plain data: its kind, and for database objects their model, primary key, state and columns.
+
+    Columns not loaded (expired by a commit) are described as None, unless `load` asks to read them from the
+    database: only on a scratch database, never in the student's session, where that would send SQL.
+    """
     if value is MISSING:
         return {"kind": "missing"}
     if value is None:
@@ -35,7 +39,7 @@ def describe(value: Any) -> dict[str, Any]:
         if isinstance(value, classes):
             return {"kind": kind, "type": type(value).__name__}
     if isinstance(value, db.Model):
-        return _describe_object(value)
+        return _describe_object(value, load)
     if isinstance(value, list | tuple):
         return {"kind": "list", "length": len(value), "items": [describe(item) for item in value[:MAX_ITEMS]]}
     if isinstance(value, int) and not isinstance(value, bool):
@@ -45,9 +49,10 @@ def describe(value: Any) -> dict[str, Any]:
     return {"kind": "other", "type": type(value).__name__}
 
 
-def _describe_object(value: Any) -> dict[str, Any]:
+def _describe_object(value: Any, load: bool) -> dict[str, Any]:
     state = inspect(value)
-    columns = {attribute.key: state.dict.get(attribute.key) for attribute in state.mapper.column_attrs}
+    read = (lambda key: getattr(value, key)) if load and not state.detached else state.dict.get
+    columns = {attribute.key: read(attribute.key) for attribute in state.mapper.column_attrs}
     return {
         "kind": "object",
         "type": type(value).__name__,
