@@ -10,6 +10,7 @@ from course_lib.checks.judging.commits import (
     FLUSHED,
     UNSENT,
     commit_stage,
+    uncalled,
     live_commit_state,
     replayed_commit_state,
 )
@@ -74,7 +75,7 @@ def judge_pending(evidence: Evidence) -> Finding:
 
 def _collect_flush(attempt: Attempt) -> Evidence:
     kim, kim_id = lookup(attempt.namespace, "kim"), lookup(attempt.namespace, "kim_id")
-    evidence: Evidence = {"kim": describe(kim), "kim_id": describe(kim_id)}
+    evidence: Evidence = {"kim": describe(kim), "kim_id": describe(kim_id), "source": attempt.answer.source}
     if isinstance(kim, Reader):
         evidence["live"] = live_commit_state(db.session, kim)
         if inspect(kim).identity is not None and COMMIT not in marked_checkpoints(attempt.answer.source):
@@ -90,7 +91,7 @@ def judge_flush(evidence: Evidence) -> Finding:
         return mistake(problem)
     stage = commit_stage(evidence["live"])
     if stage == UNSENT:
-        return mistake("kim is still pending: nothing sent its INSERT. Call db.session.flush().")
+        return mistake(uncalled(evidence, "flush") or "kim is still pending: nothing sent its INSERT. Call db.session.flush().")
     if stage in (DISCARDED, FAILED):
         return mistake("kim is not in the session: add it again, then flush.")
     if kim_id["kind"] == "missing":
@@ -109,7 +110,7 @@ def judge_flush(evidence: Evidence) -> Finding:
 
 def _collect_commit(attempt: Attempt) -> Evidence:
     kim = lookup(attempt.namespace, "kim")
-    evidence: Evidence = {"kim": describe(kim)}
+    evidence: Evidence = {"kim": describe(kim), "source": attempt.answer.source}
     if isinstance(kim, Reader):
         evidence["live"] = live_commit_state(db.session, kim)
     return evidence
@@ -121,6 +122,8 @@ def judge_commit(evidence: Evidence) -> Finding:
     if problem := object_problem("kim", evidence["kim"], Reader):
         return mistake(problem)
     stage = commit_stage(evidence["live"])
+    if stage != COMMITTED and (problem := uncalled(evidence, "commit")):
+        return mistake(problem)
     if stage == FAILED:
         return mistake("The session is in a failed transaction: call db.session.rollback(), then start again.")
     if stage == UNSENT:

@@ -6,7 +6,16 @@ from typing import Any
 from sqlalchemy import inspect
 
 from course_lib.bookclub.models import Reader, db
-from course_lib.checks.judging.commits import DISCARDED, FAILED, FLUSHED, UNSENT, commit_stage, live_commit_state
+from course_lib.checks.judging.commits import (
+    COMMITTED,
+    DISCARDED,
+    FAILED,
+    FLUSHED,
+    UNSENT,
+    commit_stage,
+    live_commit_state,
+    uncalled,
+)
 from course_lib.checks.judging.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
 from course_lib.checks.judging.rows import describe, lookup, object_problem
 from course_lib.checks.judging.source_code import calls, names_without_calling, try_statements
@@ -130,6 +139,8 @@ def judge_commit(evidence: Evidence) -> Finding:
 def _not_committed(evidence: Evidence) -> Finding | None:
     """A finding when the student's own session did not commit new_reader."""
     stage = commit_stage(evidence["live"])
+    if stage != COMMITTED and (problem := uncalled(evidence, "commit")):
+        return mistake(problem)
     if stage == FAILED:
         return mistake(
             "The session is stuck in a failed transaction: something failed and nothing rolled back, so "

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from course_lib.bookclub.models import Annotation, Reader, Review, db
 from course_lib.bookclub.seed import ANNOTATIONS, READERS, REVIEWS
-from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state
-from course_lib.checks.judging.replay import replay_error, replayed
+from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
+from course_lib.checks.judging.replay import flush_error, replay_error, replayed
 from course_lib.checks.judging.rows import describe, identities, lookup, one_problem, rows_problem
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
@@ -26,9 +26,9 @@ EXPECTED = {model: SEED_IDS[model] - ANN_ROWS[model] for model in SEED_IDS}
 def _collect_delete(attempt: Attempt) -> Evidence:
     evidence: Evidence = {"ann": describe(lookup(attempt.namespace, "ann"))}
     with replayed(attempt) as (_, error):
+        error = error or flush_error()
         evidence["replay_error"] = replay_error(error) if error else None
         if error is None:
-            db.session.flush()
             evidence["remaining"] = {name: sorted(db.session.scalars(select(model.id))) for name, model in MODELS.items()}
     return evidence
 
@@ -59,6 +59,8 @@ def judge_commit(evidence: Evidence) -> Finding:
     stage = commit_stage(evidence, evidence["after_rollback"]["kind"] == "none")
     if stage == COMMITTED:
         return passed("The deletion is committed: reader 123 stays deleted after a rollback.")
+    if problem := uncalled(evidence, "commit"):
+        return mistake(problem)
     if stage == UNSENT:
         return mistake("ann is only marked for deletion: nothing sent or committed the DELETE.")
     if stage == FLUSHED:

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from course_lib.bookclub.models import Book, db
 from course_lib.bookclub.seed import BOOKS
-from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state
-from course_lib.checks.judging.replay import replay_error, replayed
+from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
+from course_lib.checks.judging.replay import flush_error, replay_error, replayed
 from course_lib.checks.judging.rows import row_checkpoint
-from course_lib.checks.judging.source_code import compares_attribute
+from course_lib.checks.judging.source_code import compares_attribute, creates
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.protocol import marked_checkpoints
@@ -27,9 +27,11 @@ row_checkpoint(BOOK_19, "book_19", Book, 19, done="book_19 is book 19, Guns, Ger
 
 def _collect_month(attempt: Attempt) -> Evidence:
     with replayed(attempt) as (_, error):
+        error = error or flush_error()
         books = _books() if error is None else {}
     evidence: Evidence = {
         "replay_error": replay_error(error) if error else None,
+        "new_book": creates(attempt.answer.source, "Book"),
         "books": [{"id": id_, **columns} for id_, columns in books.items()],
         "source": attempt.answer.source,
     }
@@ -41,6 +43,12 @@ def _collect_month(attempt: Attempt) -> Evidence:
 @checkpoint(MONTH, collect=_collect_month)
 def judge_month(evidence: Evidence) -> Finding:
     """Book 19's month, and nothing else, must have become June in the replay; and not be committed yet."""
+    if evidence["replay_error"] and evidence["new_book"] is True:
+        return mistake(
+            "You created a new Book instead of changing the one you loaded: the database already holds book 19, so "
+            "a second one with its id cannot be stored. Change the loaded object's attribute: "
+            f'book_19.month = "June". ({evidence["replay_error"]})'
+        )
     if evidence["replay_error"]:
         return mistake(evidence["replay_error"])
     books = {book["id"]: {column: book[column] for column in COLUMNS} for book in evidence["books"]}
@@ -68,6 +76,8 @@ def judge_commit(evidence: Evidence) -> Finding:
     stage = commit_stage(evidence, _june(evidence))
     if stage == COMMITTED:
         return passed("The new month is committed: June survives a rollback.")
+    if problem := uncalled(evidence, "commit"):
+        return mistake(problem)
     if stage == UNSENT:
         return mistake("The change is only in the session (the object is dirty): nothing sent or committed it.")
     if stage == FLUSHED:
@@ -85,8 +95,7 @@ def _june(evidence: Evidence) -> bool:
 
 
 def _books() -> dict[int, dict[str, Any]]:
-    """The scratch database's books after sending pending changes."""
-    db.session.flush()
+    """The scratch database's books (pending changes already flushed)."""
     rows = db.session.execute(select(Book.id, *(getattr(Book, column) for column in COLUMNS)))
     return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
 

@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 from course_lib.bookclub.models import db
 from course_lib.checks.judging.replay import replay_error, replayed
 from course_lib.checks.judging.rows import describe
+from course_lib.checks.judging.source_code import names_without_calling
 from course_lib.checks.registry import Attempt, Evidence
 from course_lib.classroom.journal import flushed_not_committed
 
@@ -53,6 +54,7 @@ def replayed_commit_state(attempt: Attempt, model: type, id_: int | None, name: 
         candidates = [named, session.identity_map.get(session.identity_key(model, id_))]
         objects = [obj for obj in candidates if isinstance(obj, db.Model)]
         evidence = {
+            "source": attempt.answer.source,
             "session_active": bool(session.is_active),
             "unsent": any(_changed(session, obj) for obj in objects),
             "flushed": any(flushed_not_committed(session, obj) for obj in objects),
@@ -78,6 +80,16 @@ def commit_stage(evidence: Evidence, committed: bool | None = None) -> str:
     if committed is False:
         return DISCARDED
     return COMMITTED
+
+
+def uncalled(evidence: Evidence, method: str) -> str | None:
+    """Rule half: a message when the answer names `db.session.<method>` without calling it (None otherwise)."""
+    if not names_without_calling(str(evidence.get("source", "")), method):
+        return None
+    return (
+        f"You wrote db.session.{method} without parentheses: that names the method but never calls it, so nothing "
+        f"happens. Write db.session.{method}()."
+    )
 
 
 def _changed(session: Any, instance: Any) -> bool:
