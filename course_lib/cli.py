@@ -1,4 +1,10 @@
-"""The kit's command line: `python -m course_lib build` regenerates exercises and outline, refreshes stored outputs."""
+"""The kit's command line.
+
+build     regenerate exercises/ and the README's outline from solutions/, and refresh the notebooks' stored outputs
+grade     run submitted notebooks, judge every checkpoint, write grades.csv, summary.csv and report.html
+progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
+mutate    mutation-test the checks: every wrong variant of a solution answer must fail some check
+"""
 
 import argparse
 import json
@@ -18,9 +24,10 @@ from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
 from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
-from course_lib.grading.progress import progress_table
+from course_lib.grading.progress import lesson_note, progress_table
 from course_lib.grading.report import report_html
 from course_lib.grading.submissions import NoSubmissions, find_notebooks
+from course_lib.protocol import ANSWER_TAG, marked_checkpoints
 
 
 def build(layout: CourseLayout, *, execute: bool) -> int:
@@ -84,9 +91,27 @@ def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
     notebooks = _notebooks_or_report(paths)
     if notebooks is None:
         return 2
+    lessons = [path for path in notebooks if _is_lesson(path)]
+    for path in lessons:
+        print(lesson_note(path.name))
+    exercises = [path for path in notebooks if path not in lessons]
+    if not exercises:
+        return 0
     settings = Settings(course, manifest, None, timeout, jobs, sandbox_for(require=False))
-    print(progress_table(grade_all(notebooks, settings), manifest))
+    print(progress_table(grade_all(exercises, settings), manifest, details=True))
     return 0
+
+
+def _is_lesson(path: Path) -> bool:
+    """True for a lesson notebook: it has no answer cell (a `# answer:` line, or the answer tag)."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:
+        return False
+    return not any(
+        marked_checkpoints(cell.get("source", "")) or ANSWER_TAG in cell.get("metadata", {}).get("tags", [])
+        for cell in notebook.get("cells", [])
+    )
 
 
 def progress_bar(total: int) -> Callable[[], None]:
@@ -115,12 +140,27 @@ def _notebooks_or_report(paths: list[Path]) -> list[Path] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
-    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="generate exercises/ from solutions/ and store fresh outputs")
-    build_parser.add_argument("--root", type=Path, default=Path.cwd(), help="the course checkout (default: here)")
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,progress,mutate}")
+    build_parser = commands.add_parser(
+        "build",
+        help="generate exercises/ from solutions/ and store fresh outputs",
+        description="Generate each exercise notebook from its solution (answers blanked, hints added), update the "
+        "README's outline, then run lessons, solutions and exercises to store their outputs.",
+        formatter_class=formatter,
+    )
+    build_parser.add_argument("--root", type=Path, default=".", help="the course checkout")
     build_parser.add_argument("--no-execute", action="store_true", help="only generate, do not run the notebooks")
-    grade_parser = commands.add_parser("grade", help="grade student notebooks into a gradebook")
+    grade_parser = commands.add_parser(
+        "grade",
+        help="grade student notebooks into a gradebook",
+        description="Run every submitted notebook in a sandboxed process of its own, judge each checkpoint with the course's checks, "
+        "and write grades.csv (one row per checkpoint), summary.csv (one row per submission) and report.html.",
+        formatter_class=formatter,
+    )
     grade_parser.add_argument(
         "paths", nargs="+", type=Path, help="submitted notebooks, or folders searched recursively"
     )
@@ -130,16 +170,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_parser.add_argument(
         "--require-sandbox", action="store_true", help="refuse to grade where no sandbox (bubblewrap) works"
     )
-    progress_parser = commands.add_parser("progress", help="check your own exercises: what is done, what is next")
-    progress_parser.add_argument("paths", nargs="*", type=Path, default=[Path("exercises")], help="default: exercises/")
+    progress_parser = commands.add_parser(
+        "progress",
+        help="check your own exercises: what is done, what is wrong, what is next",
+        description="Run your exercise notebooks as the grader would and print, per notebook, the checkpoints "
+        "passed, each checkpoint's diagnosis, and the next task. Lesson notebooks are named as such and skipped.",
+        formatter_class=formatter,
+    )
+    progress_parser.add_argument(
+        "paths", nargs="*", type=Path, default=["exercises"], help="exercise notebooks, or folders"
+    )
     progress_parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=JOBS_HELP)
     progress_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
+    mutate_parser = commands.add_parser(
+        "mutate",
+        help="mutation-test the checks: every wrong variant of a solution must fail some check",
+        description="Change each solution's answers the ways students err (drop the commit, catch the wrong "
+        "exception, drop order_by...), run each mutant through the exercise's checks in an in-process IPython "
+        "shell, and print the share of mutants caught. Exits 1 unless every mutant is caught.",
+        formatter_class=formatter,
+    )
+    mutate_parser.add_argument("--root", type=Path, default=".", help="the course checkout")
     arguments = parser.parse_args(argv)
     if arguments.command == "progress":
-        return progress(arguments.paths, jobs=arguments.jobs, timeout=arguments.timeout)
+        return progress([Path(path) for path in arguments.paths], jobs=arguments.jobs, timeout=arguments.timeout)
     if arguments.command == "grade":
         return grade(
             arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout,
             require_sandbox=arguments.require_sandbox,
         )  # fmt: skip
+    if arguments.command == "mutate":
+        from course_lib.authoring.mutation import main as mutate
+
+        return mutate(CourseLayout(arguments.root.resolve()))
     return build(CourseLayout(arguments.root.resolve()), execute=not arguments.no_execute)

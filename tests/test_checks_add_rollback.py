@@ -133,7 +133,7 @@ MISTAKES = {
     "cell does not create new_reader": (
         NEW_READER,
         f"{PETER}\nnew_reader = None\nanother = 1",
-        "new_reader is a NoneType, not a Reader object.",
+        "new_reader is None, not a Reader object.",
     ),
 }
 

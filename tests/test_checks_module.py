@@ -38,7 +38,10 @@ READING_RIGHT = [
         "reading.first_book",
         "first_book = db.session.scalars(select(Book).where(Book.year <= 2019).order_by(Book.id)).first()",
     ),
-    ("reading.first_book", "first_book = db.session.scalars(select(Book).where(Book.year < 2020).limit(1)).one()"),
+    (
+        "reading.first_book",
+        "first_book = sorted(db.session.scalars(select(Book).where(Book.year < 2020)), key=lambda book: book.id)[0]",
+    ),
     ("reading.s_names", 's_names = db.session.scalars(select(Reader).where(Reader.surname.endswith("s"))).all()'),
     ("reading.s_names", 's_names = db.session.scalars(select(Reader).where(Reader.surname.like("%s"))).all()'),
     (
@@ -107,7 +110,7 @@ READING_MISTAKES = {
         "book_19_annotations = db.session.get(Book, 19).reviews",
         "book_19_annotations holds Review items; the task asks for Annotation objects.",
     ),
-    "an id instead of the object": ("reading.author_331", "author_331 = 568", "author_331 is a int, not a Reader"),
+    "an id instead of the object": ("reading.author_331", "author_331 = 568", "author_331 is an int, not a Reader"),
     "the wrong row": (
         "reading.book_1",
         "book_1 = db.session.get(Book, 13)",

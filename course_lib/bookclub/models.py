@@ -93,3 +93,26 @@ class Annotation(db.Model):
 
     author: Mapped[Reader] = relationship(back_populates="annotations")
     book: Mapped[Book] = relationship(back_populates="annotations")
+
+
+MODELS = (Book, Reader, Review, Annotation)
+#: Each model's mapped attributes as declared: a lesson's restart puts back any that a student's code replaced.
+_DECLARED = {model: {prop.key: model.__dict__[prop.key] for prop in inspect(model).attrs} for model in MODELS}
+
+
+def clobbered_attributes() -> list[str]:
+    """`Model.attribute` for each mapped attribute replaced on the class itself, e.g. by `Book.month = "June"`."""
+    return [
+        f"{model.__name__}.{key}"
+        for model, declared in _DECLARED.items()
+        for key, attribute in declared.items()
+        if model.__dict__.get(key) is not attribute
+    ]
+
+
+def restore_model_classes() -> None:
+    """Put back every mapped attribute a student's code replaced on a model class."""
+    for model, declared in _DECLARED.items():
+        for key, attribute in declared.items():
+            if model.__dict__.get(key) is not attribute:
+                type.__setattr__(model, key, attribute)

@@ -9,6 +9,7 @@ trusted process. In a notebook both halves run one after the other: one engine f
 import ast
 import importlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from course_lib.classroom.answer_log import AnswerRun
 
 EXERCISES_PACKAGE = "course_lib.checks.exercises"
 COLLECT_FAILED = "collect failed"  # the key of the evidence of a collect that raised
-IN_PLACE = "decided in place"  # the key of the evidence of a judge not yet split in two
+CLOBBERED = "model attributes replaced"  # the key of the evidence when student code replaced a model's column
 
 #: Plain JSON data: what a judge's collect half saw.
 Evidence = dict[str, Any]
@@ -57,23 +58,6 @@ def checkpoint(checkpoint_id: str, *, collect: Callable[[Attempt], Evidence]) ->
     def register(rule: Callable[[Evidence], Finding]) -> Callable[[Evidence], Finding]:
         _JUDGES[checkpoint_id] = Judge(collect, rule)
         return rule
-
-    return register
-
-
-def judged_in_place(checkpoint_id: str) -> Callable[[Callable[[Attempt], Finding]], Callable[[Attempt], Finding]]:
-    """Transitional: register a judge not yet split in two; its collect half decides, so a grader cannot trust it."""
-
-    def register(judge_attempt: Callable[[Attempt], Finding]) -> Callable[[Attempt], Finding]:
-        def collect(attempt: Attempt) -> Evidence:
-            finding = judge_attempt(attempt)
-            return {IN_PLACE: {"status": finding.status.value, "message": finding.message}}
-
-        def rule(evidence: Evidence) -> Finding:
-            return Finding(Status(evidence[IN_PLACE]["status"]), evidence[IN_PLACE]["message"])
-
-        _JUDGES[checkpoint_id] = Judge(collect, rule)
-        return judge_attempt
 
     return register
 
@@ -117,6 +101,10 @@ def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
     try:
         if found is None:
             raise LookupError(f"no judge for {checkpoint_id}")
+        from course_lib.bookclub.models import clobbered_attributes
+
+        if clobbered := clobbered_attributes():
+            return {CLOBBERED: clobbered}
         return json.loads(json.dumps(found.collect(attempt)))
     except Exception as error:
         return {COLLECT_FAILED: describe_error(error)}
@@ -138,6 +126,8 @@ def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None,
         return Verdict(checkpoint_id, Status.NOT_DONE, info.task)
     if error is not None:
         return _raised(checkpoint_id, error)
+    if isinstance(evidence, dict) and CLOBBERED in evidence:
+        return Verdict(checkpoint_id, Status.MISTAKE, _clobbered_message(evidence[CLOBBERED]))
     try:
         if not isinstance(evidence, dict) or COLLECT_FAILED in evidence:
             raise ValueError(evidence.get(COLLECT_FAILED) if isinstance(evidence, dict) else "no evidence")
@@ -178,27 +168,64 @@ def described_error(error: BaseException) -> dict[str, Any]:
     }
 
 
+#: Errors a beginner triggers, as sentences: (a type name in the error's classes, a regular expression searched in its
+#: message, what was done, why it fails and what to write instead; `{0}` is the pattern's first group).
 KNOWN_ERRORS: tuple[tuple[str, str, str], ...] = (
     (
         "SyntaxError",
-        'perhaps you meant "=="',
+        re.escape('perhaps you meant "=="'),
         'You wrote = inside a condition: = assigns, == compares. Write, for example, where(Reader.surname == "Adams").',
     ),
     (
         "TypeError",
-        "filter_by() takes 1 positional argument",
+        re.escape("filter_by() takes 1 positional argument"),
         'filter_by takes keyword arguments, filter_by(surname="Adams"), not an expression. '
         'An expression such as Reader.surname == "Adams" goes in where(...).',
     ),
+    (
+        "UnmappedInstanceError",
+        r"was a class \(\S*?(\w+)\) supplied where an instance was required",
+        "You gave the session the {0} class itself, but the session stores objects made from it: create one, "
+        "for example new_reader = Reader(name=..., ...), then pass that object, db.session.add(new_reader).",
+    ),
+    (
+        "NoInspectionAvailable",
+        r"No inspection system is available for object of type <class '(\w+)'>",
+        "SQLAlchemy expected a model class (such as Reader) where you gave a plain {0} value. The model comes first, "
+        "then the primary key: db.session.get(Reader, 123); and select takes the model: select(Reader).",
+    ),
+    (
+        "AttributeError",
+        r"^(add|add_all|commit|rollback|flush|delete|get|execute|scalars|scalar|begin_nested|refresh|expire)$",
+        "db has no {0}: db is the Flask-SQLAlchemy extension, and the session's methods live on db.session. "
+        "Write db.session.{0}(...).",
+    ),
+    (
+        "TypeError",
+        r"__init__\(\) takes 1 positional argument but \d+ were given",
+        "You passed the values by position, but model classes take keyword arguments only, one per column: "
+        'Reader(name="Peter", surname="Johnson", email="peter.johnson@example.com").',
+    ),
 )
+
+
+def _clobbered_message(names: list[str]) -> str:
+    """What to say when student code replaced a model class's column, as in `Book.month = "June"`."""
+    listed = ", ".join(str(name) for name in names)
+    model, _, column = str(names[0]).partition(".")
+    return (
+        f"You assigned to {listed} on the class itself, not on one object: that replaces the column for every "
+        f"{model.lower()} and breaks every query that uses it. To change one row, assign to the object you loaded, "
+        f'for example book_19.{column} = "June". Run start_lesson() (the notebook\'s first cell) to restore the class.'
+    )
 
 
 def _raised(checkpoint_id: str, error: dict[str, Any]) -> Verdict:
     """The verdict on an answer that stopped with an error (described as data)."""
     types, message = error.get("types") or ["Exception"], str(error.get("message", ""))
-    for kind, fragment, diagnosis in KNOWN_ERRORS:
-        if kind in types and fragment in message:
-            return Verdict(checkpoint_id, Status.MISTAKE, diagnosis)
+    for kind, pattern, diagnosis in KNOWN_ERRORS:
+        if kind in types and (found := re.search(pattern, message)):
+            return Verdict(checkpoint_id, Status.MISTAKE, diagnosis.format(*found.groups()))
     message = f"Your answer cell stopped with {error.get('text', types[0])}. Fix it, run it again, then run this check."
     if types[0] in ("IntegrityError", "PendingRollbackError"):
         message += " If you ran cells more than once, restart from a fresh database: run the notebook from the top."

@@ -15,7 +15,7 @@ from course_lib.bookclub.database import (
     dispose,
     is_in_memory_sqlite,
 )
-from course_lib.bookclub.models import Annotation, Book, Reader, Review, db
+from course_lib.bookclub.models import Annotation, Book, Reader, Review, db, restore_model_classes
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
 from course_lib.classroom.echo import echo_of
@@ -24,8 +24,9 @@ _pushed: list[AppContext] = []
 
 
 def start_lesson(*, show_sql: bool = True) -> Flask:
-    """Replace any earlier lesson database by a fresh seeded one and push its app context."""
+    """Replace any earlier lesson database by a fresh seeded one and push its app context (model classes restored)."""
     _end_previous_lesson()
+    restore_model_classes()
     url = database_url()
     app = create_course_app(url)
     echo = echo_of(app)

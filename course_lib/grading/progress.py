@@ -1,11 +1,13 @@
-"""A student's progress: checkpoints passed per exercise, and the next one to do."""
+"""A student's progress: checkpoints passed per exercise, each checkpoint's diagnosis, and the next one to do."""
 
 from course_lib.authoring.manifest import Manifest
 from course_lib.grading.gradebook import GradeRow
 
+MARKS = {"passed": "✓"}
 
-def progress_table(rows: list[GradeRow], manifest: Manifest) -> str:
-    """A plain-text table, one line per notebook, in course order."""
+
+def progress_table(rows: list[GradeRow], manifest: Manifest, *, details: bool = False) -> str:
+    """A plain-text table, one line per notebook, in course order; with `details`, one line per checkpoint under it."""
     order = {lesson.exercise: index for index, lesson in enumerate(manifest.lessons)}
     by_submission: dict[str, list[GradeRow]] = {}
     for row in rows:
@@ -23,4 +25,11 @@ def progress_table(rows: list[GradeRow], manifest: Manifest) -> str:
         info = manifest.checkpoint(todo.checkpoint) if todo else None
         upcoming = f"{todo.checkpoint}: {info.task if info else todo.message}" if todo else "all done"
         lines.append(f"{name:<{width}}  {passed:>2}/{len(graded):<2}  {upcoming}")
+        if details:
+            lines += [f"    {MARKS.get(row.status, '✗')} {row.checkpoint}: {row.message}" for row in graded]
     return "\n".join(lines)
+
+
+def lesson_note(name: str) -> str:
+    """The line for a lesson notebook given to `progress`: lessons have no checkpoints."""
+    return f"{name}: a lesson, not an exercise: it has nothing to check. Run progress on exercises/{name} instead."

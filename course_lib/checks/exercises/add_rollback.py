@@ -4,102 +4,165 @@ import ast
 from typing import Any
 
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError
 
-from course_lib.checks.registry import Attempt, judged_in_place, describe_error
+from course_lib.bookclub.models import Reader, db
+from course_lib.checks.judging.commits import (
+    COMMITTED,
+    DISCARDED,
+    FAILED,
+    FLUSHED,
+    UNSENT,
+    commit_stage,
+    live_commit_state,
+    uncalled,
+)
 from course_lib.checks.judging.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
 from course_lib.checks.judging.rows import describe, lookup, object_problem
 from course_lib.checks.judging.source_code import calls, names_without_calling, try_statements
+from course_lib.checks.registry import Attempt, Evidence, checkpoint, described_error
 from course_lib.checks.verdict import Finding, mistake, passed
-from course_lib.classroom.journal import flushed_not_committed, id_set_by_hand
-from course_lib.bookclub.models import Reader, db
+from course_lib.classroom.journal import id_set_by_hand
 
 NEW_READER = "add_rollback.new_reader"
 ADD = "add_rollback.add"
 COMMIT = "add_rollback.commit"
 EXPECTED = {"name": "Peter", "surname": "Johnson", "email": "peter.johnson@example.com"}
+BARE = "a bare except:"  # what `_caught_names` says of an except clause without a type
+TIPS = {
+    BARE: (
+        " Tip: a bare except: catches every error, even a typo's NameError or Ctrl+C's KeyboardInterrupt, and hides "
+        "it. Catch only what a failed commit raises: except IntegrityError:."
+    ),
+    "Exception": (
+        " Tip: except Exception: also catches your own mistakes (a typo's NameError, an AttributeError) and hides "
+        "them behind the rollback. Catch only what a failed commit raises: except IntegrityError:."
+    ),
+}
 
 
-@judged_in_place(NEW_READER)
-def judge_new_reader(attempt: Attempt) -> Finding:
-    """Run the answer again on a scratch database and judge the Reader it creates."""
-    problem = _missing_new_reader(attempt.namespace)
-    if problem:
-        return problem
+def _collect_new_reader(attempt: Attempt) -> Evidence:
+    evidence: Evidence = {"new_reader": describe(lookup(attempt.namespace, "new_reader"))}
+    if not isinstance(lookup(attempt.namespace, "new_reader"), Reader):
+        return evidence
     with replayed(attempt, forget=("new_reader",)) as (namespace, error):
-        if error is not None:
-            return mistake(replay_error(error))
         reader = namespace.get("new_reader")
-        if not isinstance(reader, Reader):
-            return mistake("Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...)."
-            )
-        if id_set_by_hand(db.session, reader):
-            return mistake(f"You gave new_reader the id {inspect(reader).identity or reader.id} by hand. Leave id out: "
-                "the database generates it when the INSERT runs, so it can never collide with another reader's.",
-            )
-        wrong = _wrong_values(reader)
-    if wrong:
+        evidence["replay_error"] = replay_error(error) if error else None
+        evidence["again"] = describe(reader, load=True) if isinstance(reader, Reader) else None
+        evidence["id_by_hand"] = isinstance(reader, Reader) and id_set_by_hand(db.session, reader)
+    return evidence
+
+
+@checkpoint(NEW_READER, collect=_collect_new_reader)
+def judge_new_reader(evidence: Evidence) -> Finding:
+    """The Reader the answer creates when run again on a scratch database."""
+    if problem := object_problem("new_reader", evidence["new_reader"], Reader):
+        return mistake(problem)
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    reader = evidence["again"]
+    if reader is None:
+        return mistake("Your answer cell does not assign a Reader to new_reader: write new_reader = Reader(...).")
+    if evidence["id_by_hand"] is True:
+        return mistake(
+            f"You gave new_reader the id {reader['identity'] or reader['values'].get('id')} by hand. Leave id out: "
+            "the database generates it when the INSERT runs, so it can never collide with another reader's.",
+        )
+    if wrong := _wrong_values(reader["values"]):
         return mistake(" ".join(wrong))
-    return passed("new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id."
-    )
+    return passed("new_reader is a Reader, Peter Johnson, peter.johnson@example.com; the database will choose its id.")
 
 
-@judged_in_place(ADD)
-def judge_add(attempt: Attempt) -> Finding:
+def _collect_add(attempt: Attempt) -> Evidence:
+    reader = lookup(attempt.namespace, "new_reader")
+    evidence: Evidence = {"new_reader": describe(reader), "source": attempt.answer.source}
+    if isinstance(reader, Reader):
+        evidence["in_session"] = reader in db.session
+        evidence["twin_added"] = any(
+            isinstance(other, Reader) and other is not reader and _same_values(other, reader)
+            for other in db.session.new
+        )
+    return evidence
+
+
+@checkpoint(ADD, collect=_collect_add)
+def judge_add(evidence: Evidence) -> Finding:
     """Pass when new_reader is in the student's session, pending or already persistent."""
-    problem = _missing_new_reader(attempt.namespace)
-    if problem:
-        return problem
-    reader = attempt.namespace["new_reader"]
-    if reader in db.session:
+    if problem := object_problem("new_reader", evidence["new_reader"], Reader):
+        return mistake(problem)
+    if evidence["in_session"] is True:
         return passed("new_reader is in the session: the next flush or commit sends its INSERT, if none has yet.")
-    if names_without_calling(attempt.answer.source, "add"):
-        return mistake("You wrote db.session.add without parentheses: that names the method but never calls it. "
+    if names_without_calling(evidence["source"], "add"):
+        return mistake(
+            "You wrote db.session.add without parentheses: that names the method but never calls it. "
             "Write db.session.add(new_reader).",
         )
-    if any(isinstance(other, Reader) and _same_values(other, reader) for other in db.session.new):
-        return mistake("You added another Reader with Peter's details, not new_reader itself. "
+    if evidence["twin_added"] is True:
+        return mistake(
+            "You added another Reader with Peter's details, not new_reader itself. "
             "The session tracks objects, not values: write db.session.add(new_reader).",
         )
-    return mistake("new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
+    return mistake(
+        "new_reader is not in the session, so a commit would not save it. Call db.session.add(new_reader). "
         "(A rollback also takes pending objects out of the session: if you rolled back, add it again.)",
     )
 
 
-@judged_in_place(COMMIT)
-def judge_commit(attempt: Attempt) -> Finding:
+def _collect_commit(attempt: Attempt) -> Evidence:
+    reader = lookup(attempt.namespace, "new_reader")
+    evidence: Evidence = {"new_reader": describe(reader), "source": attempt.answer.source}
+    if isinstance(reader, Reader):
+        evidence["live"] = live_commit_state(db.session, reader)
+        identity = inspect(reader).identity
+        evidence["flushed_id"] = identity[0] if identity else None
+        evidence["when_commit_fails"] = _failure_handling(attempt)
+    return evidence
+
+
+@checkpoint(COMMIT, collect=_collect_commit)
+def judge_commit(evidence: Evidence) -> Finding:
     """Pass when Peter is committed, the session is usable, and the answer rolls back a commit that fails."""
-    problem = _missing_new_reader(attempt.namespace) or _not_committed(attempt.namespace["new_reader"])
-    if problem:
+    if problem := object_problem("new_reader", evidence["new_reader"], Reader):
+        return mistake(problem)
+    if problem := _not_committed(evidence):
         return problem
-    return _failure_handling(attempt) or passed("Peter is committed, and when the commit fails (tested on a scratch database with his email already taken) "
-        "your code rolls back and the session stays usable.",
+    failure = evidence["when_commit_fails"]
+    if problem := _failure_problem(failure, evidence["source"]):
+        return problem
+    caught = failure["caught"]
+    tip = next((TIPS[name] for name in (BARE, "Exception") if name in caught), "")
+    return passed(
+        "Peter is committed, and when the commit fails (tested on a scratch database with his email already taken) "
+        "your code rolls back and the session stays usable." + tip,
     )
 
 
-def _not_committed(reader: Reader) -> Finding | None:
-    """A verdict when the student's own session did not commit new_reader."""
-    if not db.session.is_active:
-        return mistake("The session is stuck in a failed transaction: something failed and nothing rolled back, so "
+def _not_committed(evidence: Evidence) -> Finding | None:
+    """A finding when the student's own session did not commit new_reader."""
+    stage = commit_stage(evidence["live"])
+    if stage != COMMITTED and (problem := uncalled(evidence, "commit")):
+        return mistake(problem)
+    if stage == FAILED:
+        return mistake(
+            "The session is stuck in a failed transaction: something failed and nothing rolled back, so "
             "every further use raises PendingRollbackError. Run db.session.rollback(), then fix your except branch.",
         )
-    state = inspect(reader)
-    if state.pending:
-        return mistake("new_reader is still pending: nothing sent it to the database. Call db.session.commit()."
-        )
-    if state.transient or state.detached or state.deleted:
-        return mistake("new_reader is not in the database: it is no longer in the session. If your commit failed and "
+    if stage == UNSENT:
+        return mistake("new_reader is still pending: nothing sent it to the database. Call db.session.commit().")
+    if stage == DISCARDED:
+        return mistake(
+            "new_reader is not in the database: it is no longer in the session. If your commit failed and "
             "was rolled back, the rollback discarded it: fix the earlier checkpoints, then run the notebook again.",
         )
-    if flushed_not_committed(db.session, reader):
-        return mistake(f"new_reader was flushed, not committed: the INSERT ran and gave it id {reader.id}, but the "
+    if stage == FLUSHED:
+        return mistake(
+            f"new_reader was flushed, not committed: the INSERT ran and gave it id {evidence['flushed_id']}, but the "
             "transaction is still open and a rollback would erase it. Call db.session.commit().",
         )
     return None
 
 
-def _failure_handling(attempt: Attempt) -> Finding | None:
-    """Run the answer again on a scratch database where Peter's email is taken, and judge how it handles the failure."""
+def _failure_handling(attempt: Attempt) -> Evidence:
+    """Collect: run the answer again on a scratch database where Peter's email is taken; what did it do?"""
     with scratch_database() as scratch_app:
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         db.session.add(Reader(name="Pat", surname="Johnson", email=EXPECTED["email"]))
@@ -108,47 +171,57 @@ def _failure_handling(attempt: Attempt) -> Finding | None:
         db.session.add(namespace["new_reader"])
         error = run_answer(attempt.answer.source, namespace, attempt.transform)
         rolled_back = db.session.is_active
-    source = attempt.answer.source
+    guarded = [node for node in try_statements(attempt.answer.source) if any(map(_commits, node.body))]
+    return {
+        "error": described_error(error) if error is not None else None,
+        "rolled_back": rolled_back,
+        "caught": _caught_names(guarded, namespace),
+    }
+
+
+def _failure_problem(failure: Evidence, source: str) -> Finding | None:
+    """Rule: what the answer does wrong when the commit fails (None when it rolls back and carries on)."""
+    error = failure["error"]
     if error is None:
-        if rolled_back:
+        if failure["rolled_back"] is True:
             return None
-        return mistake("When the commit fails, your except branch does not call db.session.rollback(): the session "
+        return mistake(
+            "When the commit fails, your except branch does not call db.session.rollback(): the session "
             "stays in the failed transaction and its next use raises PendingRollbackError.",
         )
-    if not isinstance(error, IntegrityError):
-        return mistake(f"When the commit fails, your code raises {describe_error(error)} instead of rolling back."
-        )
-    if rolled_back:
-        return mistake("When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
+    if "IntegrityError" not in error["types"]:
+        return mistake(f"When the commit fails, your code raises {error['text']} instead of rolling back.")
+    if failure["rolled_back"] is True:
+        return mistake(
+            "When the commit fails, your code rolls back but then lets the IntegrityError escape, so the "
             "cell stops with a traceback. Handle it in the except branch (for example print a message) instead.",
         )
     tries = try_statements(source)
     if not tries:
-        return mistake("You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
+        return mistake(
+            "You committed without try/except. When the commit fails (a reused email breaks the UNIQUE "
             "constraint) the IntegrityError stops the cell and the session is left needing a rollback.",
         )
-    guarded = [node for node in tries if any(calls(statement, "commit") for statement in node.body)]
-    if not guarded:
+    if not any(_commits(statement) for node in tries for statement in node.body):
         return mistake("Your db.session.commit() is outside the try block, so except never sees its failure.")
-    caught = ", ".join(_caught_names(guarded, namespace)) or "nothing"
-    return mistake(f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
+    caught = ", ".join(name for name in failure["caught"] if name != BARE) or "nothing"
+    return mistake(
+        f"Your except clause catches {caught}, but a failed commit raises sqlalchemy.exc.IntegrityError, "
         "which it cannot catch. Write: from sqlalchemy.exc import IntegrityError ... except IntegrityError:",
     )
 
 
-def _missing_new_reader(namespace: dict[str, Any]) -> Finding | None:
-    """A finding when new_reader does not exist or is not a Reader object."""
-    problem = object_problem("new_reader", describe(lookup(namespace, "new_reader")), Reader)
-    return mistake(problem) if problem else None
+def _commits(statement: ast.AST) -> bool:
+    return calls(statement, "commit")
 
 
-def _wrong_values(reader: Reader) -> list[str]:
+def _wrong_values(values: dict[str, Any]) -> list[str]:
     """One sentence per column whose value differs from the task's."""
-    if (reader.name, reader.surname) == (EXPECTED["surname"], EXPECTED["name"]):
+    if (values.get("name"), values.get("surname")) == (EXPECTED["surname"], EXPECTED["name"]):
         return ["The name and surname are swapped: name is the first name, Peter; surname is Johnson."]
     sentences = []
     for column, expected in EXPECTED.items():
-        actual = getattr(reader, column)
+        actual = values.get(column)
         if actual is None:
             sentences.append(f'new_reader has no {column}: pass {column}="{expected}".')
         elif actual != expected:
@@ -162,10 +235,11 @@ def _same_values(one: Reader, other: Reader) -> bool:
 
 
 def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
-    """The qualified names of the exception classes the except clauses catch."""
+    """Collect only (it evaluates the student's except expressions): the names of the exception classes caught."""
     names = []
     for handler in (handler for node in tries for handler in node.handlers):
         if handler.type is None:
+            names.append(BARE)
             continue
         try:
             caught = eval(compile(ast.Expression(handler.type), "<except>", "eval"), dict(namespace))

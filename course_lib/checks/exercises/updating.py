@@ -1,15 +1,18 @@
 """Checkpoints of the updating exercise: get book 19, change its month, commit the change."""
 
+from typing import Any
+
 from sqlalchemy import select
 
-from course_lib.checks.registry import Attempt, judged_in_place
-from course_lib.checks.judging.replay import replay_error, replayed
-from course_lib.checks.judging.rows import row_checkpoint
-from course_lib.checks.judging.source_code import compares_attribute
-from course_lib.checks.verdict import Finding, mistake, passed
-from course_lib.classroom.journal import flushed_not_committed
 from course_lib.bookclub.models import Book, db
 from course_lib.bookclub.seed import BOOKS
+from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
+from course_lib.checks.judging.replay import flush_error, replay_error, replayed
+from course_lib.checks.judging.rows import row_checkpoint
+from course_lib.checks.judging.source_code import compares_attribute, creates
+from course_lib.checks.registry import Attempt, Evidence, checkpoint
+from course_lib.checks.verdict import Finding, mistake, passed
+from course_lib.protocol import marked_checkpoints
 
 BOOK_19 = "updating.book_19"
 MONTH = "updating.month"
@@ -22,47 +25,82 @@ EXPECTED = {**SEED_BOOKS, 19: {**SEED_BOOKS[19], "month": "June"}}
 row_checkpoint(BOOK_19, "book_19", Book, 19, done="book_19 is book 19, Guns, Germs and Steel.")
 
 
-@judged_in_place(MONTH)
-def judge_month(attempt: Attempt) -> Finding:
-    """Replay the answers on a scratch database: book 19's month, and nothing else, must have become June."""
+def _collect_month(attempt: Attempt) -> Evidence:
     with replayed(attempt) as (_, error):
+        error = error or flush_error()
         books = _books() if error is None else {}
-    if error is not None:
-        return mistake(replay_error(error))
-    problem = _change_problem(books, attempt.answer.source)
-    return mistake(problem) if problem else passed("book 19's month is June, and nothing else changed.")
+    evidence: Evidence = {
+        "replay_error": replay_error(error) if error else None,
+        "new_book": creates(attempt.answer.source, "Book"),
+        "books": [{"id": id_, **columns} for id_, columns in books.items()],
+        "source": attempt.answer.source,
+    }
+    if error is None and COMMIT not in marked_checkpoints(attempt.answer.source):
+        evidence["commit"] = replayed_commit_state(attempt, Book, 19, "book_19")
+    return evidence
 
 
-@judged_in_place(COMMIT)
-def judge_commit(attempt: Attempt) -> Finding:
-    """Replay the answers on a scratch database, roll back at the end: June must survive, so it was committed."""
-    with replayed(attempt) as (_, error):
-        if error is not None:
-            return mistake(replay_error(error))
-        with db.session.no_autoflush:
-            book = db.session.get(Book, 19)
-        dirty, flushed = book in db.session.dirty, flushed_not_committed(db.session, book)
-        db.session.rollback()
-        committed_month = db.session.get(Book, 19).month
-    if committed_month == "June":
+@checkpoint(MONTH, collect=_collect_month)
+def judge_month(evidence: Evidence) -> Finding:
+    """Book 19's month, and nothing else, must have become June in the replay; and not be committed yet."""
+    if evidence["replay_error"] and evidence["new_book"] is True:
+        return mistake(
+            "You created a new Book instead of changing the one you loaded: the database already holds book 19, so "
+            "a second one with its id cannot be stored. Change the loaded object's attribute: "
+            f'book_19.month = "June". ({evidence["replay_error"]})'
+        )
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    books = {book["id"]: {column: book[column] for column in COLUMNS} for book in evidence["books"]}
+    if problem := _change_problem(books, evidence["source"]):
+        return mistake(problem)
+    commit = evidence.get("commit")
+    if commit is not None and "replay_error" not in commit and commit_stage(commit, _june(commit)) == COMMITTED:
+        return mistake(
+            "Your cell commits, but the task says not to commit yet: the point of this step is to see the change "
+            "pending (book_19 is dirty) before the commit. Take db.session.commit() out of this cell, then run the "
+            "notebook again from the top.",
+        )
+    return passed("book 19's month is June, and nothing else changed.")
+
+
+def _collect_commit(attempt: Attempt) -> Evidence:
+    return replayed_commit_state(attempt, Book, 19, "book_19")
+
+
+@checkpoint(COMMIT, collect=_collect_commit)
+def judge_commit(evidence: Evidence) -> Finding:
+    """Replayed answers, rolled back at the end: June must survive, so it was committed."""
+    if "replay_error" in evidence:
+        return mistake(evidence["replay_error"])
+    stage = commit_stage(evidence, _june(evidence))
+    if stage == COMMITTED:
         return passed("The new month is committed: June survives a rollback.")
-    if dirty:
+    if problem := uncalled(evidence, "commit"):
+        return mistake(problem)
+    if stage == UNSENT:
         return mistake("The change is only in the session (the object is dirty): nothing sent or committed it.")
-    if flushed:
-        return mistake("The UPDATE was flushed but not committed: the transaction is still open and a rollback would "
+    if stage == FLUSHED:
+        return mistake(
+            "The UPDATE was flushed but not committed: the transaction is still open and a rollback would "
             "bring August back. Call db.session.commit().",
         )
-    return mistake(f"The database still says {committed_month!r}: the change was rolled back or never made.")
+    month = evidence["after_rollback"].get("values", {}).get("month")
+    return mistake(f"The database still says {month!r}: the change was rolled back or never made.")
 
 
-def _books() -> dict[int, dict[str, object]]:
-    """The scratch database's books after sending pending changes."""
-    db.session.flush()
+def _june(evidence: Evidence) -> bool:
+    after = evidence["after_rollback"]
+    return after["kind"] == "object" and after["values"].get("month") == "June"
+
+
+def _books() -> dict[int, dict[str, Any]]:
+    """The scratch database's books (pending changes already flushed)."""
     rows = db.session.execute(select(Book.id, *(getattr(Book, column) for column in COLUMNS)))
     return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
 
 
-def _change_problem(books: dict[int, dict[str, object]], source: str) -> str | None:
+def _change_problem(books: dict[int, dict[str, Any]], source: str) -> str | None:
     """Why the books differ from the seed with book 19 in June (None when they do not)."""
     if books == EXPECTED:
         return None

@@ -6,7 +6,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, event, inspect
 from sqlalchemy.orm import Session
 
 from course_lib.bookclub.database import create_course_app, dispose
@@ -15,11 +15,18 @@ from course_lib.checks.registry import Attempt, describe_error
 
 
 @contextmanager
-def scratch_database() -> Iterator[Flask]:
-    """A fresh seeded in-memory database whose app context is pushed for the duration of the block."""
+def scratch_database(extra_rows: Sequence[Any] = ()) -> Iterator[Flask]:
+    """A fresh seeded in-memory database whose app context is pushed for the duration of the block.
+
+    `extra_rows` (new model objects) are committed on top of the seed: a variant of the data built to tell a right
+    answer from one that is right only by the seed data's luck.
+    """
     app = create_course_app()
     try:
         with app.app_context():
+            if extra_rows:
+                db.session.add_all(extra_rows)
+                db.session.commit()
             yield app
             db.session.remove()
     finally:
@@ -27,22 +34,67 @@ def scratch_database() -> Iterator[Flask]:
 
 
 @contextmanager
-def replayed(attempt: Attempt, forget: tuple[str, ...] = ()) -> Iterator[tuple[dict[str, Any], BaseException | None]]:
+def replayed(
+    attempt: Attempt, forget: tuple[str, ...] = (), extra_rows: Sequence[Any] = ()
+) -> Iterator[tuple[dict[str, Any], BaseException | None]]:
     """The attempt's answers, earlier ones first, run again on a fresh scratch database whose context stays pushed.
 
     Yields the scratch namespace (it keeps the replayed objects alive) and the exception the answers raised, if any.
     Names in `forget` are left out of the namespace, so that the answers must create them again.
     """
-    with scratch_database() as scratch_app:
+    with scratch_database(extra_rows) as scratch_app:
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         for name in forget:
             namespace.pop(name, None)
         yield namespace, run_answers(attempt.sources, namespace, attempt.transform)
 
 
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements the current app's engine sends during the block (say, a scratch database's replay)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def replay_recording(attempt: Attempt, forget: tuple[str, ...] = ()) -> tuple[dict[str, Any], Any, list[str]]:
+    """Replay the earlier answers, then record the SQL the answer itself sends: (variables, error, statements).
+
+    The variables are described with `describe` before the scratch database goes away.
+    """
+    from course_lib.checks.judging.rows import describe
+
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        for name in forget:
+            namespace.pop(name, None)
+        error = run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
+        with recorded_statements() as statements:
+            error = error or run_answer(attempt.answer.source, namespace, attempt.transform)
+        described = {name: describe(namespace.get(name, None)) for name in forget}
+    return described, error, statements
+
+
 def replay_error(error: BaseException) -> str:
     """What to say when the answers, run again on a fresh database, raised."""
     return f"Run again on a fresh database, your cells raised {describe_error(error)}."
+
+
+def flush_error() -> BaseException | None:
+    """Send the scratch session's pending changes; return (and roll back) the error the database answered, if any."""
+    try:
+        db.session.flush()
+    except Exception as error:
+        db.session.rollback()
+        return error
+    return None
 
 
 def run_answer(source: str, namespace: dict[str, Any], transform: Callable[[str], str] = str) -> BaseException | None:

@@ -11,10 +11,15 @@ from sqlalchemy import Result, Row, ScalarResult, Select, inspect
 from sqlalchemy.orm import Query
 
 from course_lib.bookclub.models import db
+from course_lib.checks.judging.source_code import legacy_get, subscripts
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 
 MISSING = object()
+LEGACY_GET_TIP = (
+    " Tip: Model.query.get(...) is the legacy form, deprecated since SQLAlchemy 2.0 (hence its warning); "
+    "the current one is db.session.get(Model, id)."
+)
 MAX_ITEMS = 200  # a list longer than this is described by its first items and its length
 
 
@@ -23,8 +28,12 @@ def lookup(namespace: dict[str, Any], name: str) -> Any:
     return namespace.get(name, MISSING)
 
 
-def describe(value: Any) -> dict[str, Any]:
-    """A value as plain data: its kind, and for database objects their model, primary key, state and columns."""
+def describe(value: Any, *, load: bool = False) -> dict[str, Any]:
+    """A value as plain data: its kind, and for database objects their model, primary key, state and columns.
+
+    Columns not loaded (expired by a commit) are described as None, unless `load` asks to read them from the
+    database: only on a scratch database, never in the student's session, where that would send SQL.
+    """
     if value is MISSING:
         return {"kind": "missing"}
     if value is None:
@@ -35,7 +44,7 @@ def describe(value: Any) -> dict[str, Any]:
         if isinstance(value, classes):
             return {"kind": kind, "type": type(value).__name__}
     if isinstance(value, db.Model):
-        return _describe_object(value)
+        return _describe_object(value, load)
     if isinstance(value, list | tuple):
         return {"kind": "list", "length": len(value), "items": [describe(item) for item in value[:MAX_ITEMS]]}
     if isinstance(value, int) and not isinstance(value, bool):
@@ -45,9 +54,10 @@ def describe(value: Any) -> dict[str, Any]:
     return {"kind": "other", "type": type(value).__name__}
 
 
-def _describe_object(value: Any) -> dict[str, Any]:
+def _describe_object(value: Any, load: bool) -> dict[str, Any]:
     state = inspect(value)
-    columns = {attribute.key: state.dict.get(attribute.key) for attribute in state.mapper.column_attrs}
+    read = (lambda key: getattr(value, key)) if load and not state.detached else state.dict.get
+    columns = {attribute.key: read(attribute.key) for attribute in state.mapper.column_attrs}
     return {
         "kind": "object",
         "type": type(value).__name__,
@@ -75,7 +85,7 @@ def object_problem(name: str, value: dict[str, Any], model: type) -> str | None:
     if value["kind"] == "class" and value["type"] == kind:
         return f"{name} is the {kind} class itself: call it, {kind}(...), to make a {kind.lower()}."
     if not _is(value, kind):
-        return f"{name} is a {_type_name(value)}, not a {kind} object."
+        return f"{name} is {_a_value(value)}, not a {kind} object."
     return None
 
 
@@ -94,7 +104,12 @@ def one_problem(name: str, value: dict[str, Any], model: type, expected_id: int)
             return f"{name} is a list holding one {kind}; the task asks for the object itself: use .first() or get."
         return f"{name} is a list of {value['length']}; the task asks for one {kind} object: use .first() or get."
     if not _is(value, kind):
-        return f"{name} is a {_type_name(value)}, not a {kind} object."
+        return f"{name} is {_a_value(value)}, not a {kind} object."
+    if value["identity"] is None:
+        return (
+            f"{name} is a new {kind} that is not in the database (it has no id yet): the task asks for the stored "
+            f"{kind} {expected_id}. Load it with db.session.get({kind}, {expected_id})."
+        )
     if value["identity"] != expected_id:
         return f"{name} is {kind} {value['identity']}, but the task asks for {kind} {expected_id}."
     return None
@@ -110,7 +125,7 @@ def rows_problem(name: str, value: dict[str, Any], model: type, expected_ids: li
     if value["kind"] == "object":
         return f"{name} is one {value['type']}; the task asks for a list of {kind} objects: use .all()."
     if value["kind"] != "list":
-        return f"{name} is a {_type_name(value)}, not a list of {kind} objects."
+        return f"{name} is {_a_value(value)}, not a list of {kind} objects."
     items = value["items"]
     if any(item["kind"] == "row" for item in items):
         return f"{name} holds Row tuples (from db.session.execute); db.session.scalars(...) gives the objects."
@@ -139,7 +154,7 @@ def number_problem(name: str, value: dict[str, Any], expected: int) -> str | Non
             f"{name} is a list of {value['length']} items, not a number: count the rows with func.count() (or len())."
         )
     if value["kind"] != "number":
-        return f"{name} is a {_type_name(value)}, not a whole number."
+        return f"{name} is {_a_value(value)}, not a whole number."
     if value["value"] != expected:
         return f"{name} is {value['value']}, but the database holds {expected}."
     return None
@@ -171,16 +186,21 @@ def row_checkpoint(
         default_done = f"{name} holds {kind} {', '.join(map(str, expected))}."
 
     def collect(attempt: Attempt) -> Evidence:
-        return {name: describe(lookup(attempt.namespace, name))}
+        return {name: describe(lookup(attempt.namespace, name)), "source": attempt.answer.source}
 
     def rule(evidence: Evidence) -> Finding:
-        value = evidence[name]
+        value, source = evidence[name], str(evidence["source"])
         if isinstance(expected, int):
             problem = one_problem(name, value, model, expected)
         else:
             problem = rows_problem(name, value, model, expected)
+            if problem and value["kind"] == "object" and subscripts(source):
+                problem = (
+                    f"{name} is one {value['type']}, picked out of the list with [...]: the task asks for the whole "
+                    "list. Drop the [...] (the relationship or .all() already gives the list)."
+                )
         if problem is None:
-            return passed(done or default_done)
+            return passed((done or default_done) + (LEGACY_GET_TIP if legacy_get(source) else ""))
         return mistake(advice(value, problem) if advice else problem)
 
     checkpoint(checkpoint_id, collect=collect)(rule)
@@ -188,6 +208,14 @@ def row_checkpoint(
 
 def _is(value: dict[str, Any], kind: str) -> bool:
     return value["kind"] == "object" and value["type"] == kind
+
+
+def _a_value(value: dict[str, Any]) -> str:
+    """A described value's type with its article, `an int`, `a Reader`; None as itself."""
+    if value["kind"] == "none":
+        return "None"
+    name = _type_name(value)
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _type_name(value: dict[str, Any]) -> str:

@@ -41,3 +41,40 @@ def compares_attribute(source: str, attribute: str) -> bool:
 def try_statements(source: str) -> list[ast.Try]:
     """Every try statement of the source."""
     return [node for node in ast.walk(parse(source)) if isinstance(node, ast.Try)]
+
+
+def creates(source: str, class_name: str) -> bool:
+    """True when the code calls a class (or function) of that name: `Book(...)`."""
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == class_name
+        for node in ast.walk(parse(source))
+    )
+
+
+def subscripts(source: str) -> bool:
+    """True when the code takes an item by index or slice: `something[0]`."""
+    return any(isinstance(node, ast.Subscript) for node in ast.walk(parse(source)))
+
+
+def legacy_get(source: str) -> bool:
+    """True when the code uses the legacy `Model.query.get(...)`."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "query"
+        for node in ast.walk(parse(source))
+    )
+
+
+def sorts_in_python(source: str) -> bool:
+    """True when the code sorts or picks a minimum in Python: sorted(...), min(...), .sort(...)."""
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id in ("sorted", "min"))
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "sort")
+        )
+        for node in ast.walk(parse(source))
+    )
