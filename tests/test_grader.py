@@ -196,7 +196,7 @@ def test_a_dying_kernel_affects_only_its_own_submission(graded):
 
 def test_nbval_markers_in_an_answer_do_not_skip_it(graded):
     assert statuses(graded, "hostile/NBVAL markers.ipynb")[0] == "failed"
-    assert "new_reader is a int, not a Reader object." in messages(graded, "hostile/NBVAL markers.ipynb")
+    assert "new_reader is an int, not a Reader object." in messages(graded, "hostile/NBVAL markers.ipynb")
 
 
 def test_unreadable_files_say_why(graded):
