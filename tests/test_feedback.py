@@ -201,3 +201,26 @@ def test_rules_never_pass_hostile_evidence(evidence):
     for checkpoint in all_judges():
         verdict = decide(checkpoint, "x = 1", None, evidence)
         assert verdict.status is not Status.PASSED, (checkpoint, evidence)
+
+
+def test_an_answer_cell_whose_marker_was_replaced_is_found_by_its_cell_id(notebook):
+    notebook.shell.run_cell(f"# my answer\n{PETER}", store_history=True, cell_id="answer-new-reader")
+    verdict = notebook.verdict("add_rollback.new_reader")
+    assert verdict.status is Status.PASSED, verdict
+
+
+def test_the_latest_run_of_a_cell_counts_marker_or_not(notebook):
+    notebook.shell.run_cell(
+        f"# answer: add_rollback.new_reader\n{PETER}", store_history=True, cell_id="answer-new-reader"
+    )
+    notebook.shell.run_cell('new_reader = Reader(name="Pete")', store_history=True, cell_id="answer-new-reader")
+    verdict = notebook.verdict("add_rollback.new_reader")
+    assert verdict.status is Status.MISTAKE
+    assert "The name is 'Pete'" in verdict.message
+
+
+def test_an_unmarked_cell_run_just_before_the_check_is_judged(notebook):
+    notebook.run(PETER)
+    notebook.run('check("add_rollback.new_reader")')
+    verdict = notebook.verdict("add_rollback.new_reader")
+    assert verdict.status is Status.PASSED, verdict

@@ -1,9 +1,22 @@
-"""Records each run of an answer cell (marked `# answer: <checkpoint>`) so that its check can judge it."""
+"""Records each run of an answer cell so that its check can judge it, however the student edited the cell.
 
+An answer cell is recognised by its `# answer: <checkpoint>` line; failing that, by the cell id the front end sends
+with each execution (JupyterLab and VS Code do; IPython passes it as `result.info.cell_id`), matched against the
+answer cells of the course's exercise and solution notebooks; failing that, as the cell run just before the check.
+"""
+
+import json
+import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from course_lib.protocol import marked_checkpoints
+from course_lib.protocol import ANSWER_TAG, KIT_KEY, marked_checkpoints
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent.parent
+NOTEBOOK_FOLDERS = ("exercises", "solutions")
+CHECK_CALL = re.compile(r"^\s*check\(\s*['\"](?P<checkpoint>[\w.]+)['\"]\s*\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -15,25 +28,66 @@ class AnswerRun:
     error: BaseException | None
 
 
+@cache
+def answer_cell_ids(root: Path = COURSE_ROOT) -> dict[str, frozenset[str]]:
+    """Cell id -> the checkpoints whose answer cell has that id, in the course's exercise and solution notebooks."""
+    found: dict[str, set[str]] = {}
+    for folder in NOTEBOOK_FOLDERS:
+        for path in sorted((root / folder).glob("*.ipynb")):
+            try:
+                cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+            except (OSError, ValueError):
+                continue
+            for cell in cells:
+                metadata = cell.get("metadata", {})
+                checkpoint = metadata.get(KIT_KEY, {}).get("checkpoint")
+                if checkpoint and cell.get("id") and ANSWER_TAG in metadata.get("tags", []):
+                    found.setdefault(cell["id"], set()).add(checkpoint)
+    return {cell_id: frozenset(checkpoints) for cell_id, checkpoints in found.items()}
+
+
 class AnswerLog:
     """The latest run of each checkpoint's answer cell."""
 
     def __init__(self) -> None:
         """Start with no runs."""
-        self._latest: dict[str, AnswerRun] = {}
+        self._runs = 0
+        self._latest: dict[str, tuple[int, AnswerRun]] = {}
+        self._by_cell: dict[str, tuple[int, str, BaseException | None]] = {}
+        self._previous: tuple[str, BaseException | None] | None = None
 
-    def record(self, source: str, error: BaseException | None) -> None:
-        """Remember a cell run if the cell is an answer cell."""
-        for checkpoint in marked_checkpoints(source):
-            self._latest[checkpoint] = AnswerRun(checkpoint, source, error)
+    def record(self, source: str, error: BaseException | None, cell_id: str | None = None) -> None:
+        """Remember a cell run: by its answer markers, by its cell id, and as the cell a check may follow."""
+        if CHECK_CALL.match(source):
+            return  # a check cell: the cell run before it stays the one it may judge
+        self._runs += 1
+        marked = marked_checkpoints(source)
+        for checkpoint in marked:
+            self._latest[checkpoint] = (self._runs, AnswerRun(checkpoint, source, error))
+        if cell_id:
+            self._by_cell[cell_id] = (self._runs, source, error)
+        self._previous = None if marked or "start_lesson(" in source else (source, error)
 
     def latest(self, checkpoint: str) -> AnswerRun | None:
         """The most recent run of the checkpoint's answer cell, or None if it has not run."""
-        return self._latest.get(checkpoint)
+        runs = [self._latest[checkpoint]] if checkpoint in self._latest else []
+        ids = answer_cell_ids()
+        runs += [
+            (number, AnswerRun(checkpoint, source, error))
+            for cell_id, (number, source, error) in self._by_cell.items()
+            if checkpoint in ids.get(cell_id, ())
+        ]
+        if runs:
+            return max(runs, key=lambda item: item[0])[1]
+        if self._previous is not None:
+            return AnswerRun(checkpoint, *self._previous)
+        return None
 
     def clear(self) -> None:
         """Forget every run (the database they changed is gone)."""
         self._latest.clear()
+        self._by_cell.clear()
+        self._previous = None
 
     def record_cells_of(self, shell: Any) -> None:
         """Record every cell that an IPython shell runs from now on (once per shell)."""
@@ -43,7 +97,9 @@ class AnswerLog:
         shell.events.register("post_run_cell", self._record_result)
 
     def _record_result(self, result: Any) -> None:
-        self.record(result.info.raw_cell or "", result.error_before_exec or result.error_in_exec)
+        info = result.info
+        error = result.error_before_exec or result.error_in_exec
+        self.record(info.raw_cell or "", error, getattr(info, "cell_id", None))
 
 
 ANSWERS = AnswerLog()
