@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,11 +73,16 @@ def _exercise_by_file_name(path: Path, manifest: Manifest) -> str | None:
 
 def submissions_root(paths: list[Path]) -> Path:
     """The folder submissions are named from: the deepest one holding every path given (a folder given holds itself)."""
-    folders = [path.resolve() if path.is_dir() else path.resolve().parent for path in paths]
+    folders = [Path(os.path.abspath(path)) if path.is_dir() else Path(os.path.abspath(path)).parent for path in paths]
     root = folders[0]
     while any(root not in (folder, *folder.parents) for folder in folders):
         root = root.parent
     return root
+
+
+def submission_name(notebook: Path, root: Path) -> str:
+    """A submission's name: its path below the submissions root (links not followed, as the grader does not)."""
+    return Path(os.path.abspath(notebook)).relative_to(root).as_posix()
 
 
 def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> list[GradeRow]:
@@ -89,7 +95,7 @@ def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> 
     if len(groups) != len(notebooks):
         raise ValueError(f"{len(notebooks)} notebooks were graded but their rows name {len(groups)} submissions")
     return [
-        replace(row, submission=notebook.resolve().relative_to(root).as_posix())
+        replace(row, submission=submission_name(notebook, root))
         for notebook, group in zip(notebooks, groups, strict=True)
         for row in group
     ]
