@@ -1,7 +1,8 @@
 """The kit's command line.
 
 build     regenerate exercises/ and the README's outline from solutions/, and refresh the notebooks' stored outputs
-grade     run submitted notebooks, judge every checkpoint, write grades.csv, summary.csv and report.html
+grade     run submitted notebooks, judge every checkpoint, write the gradebook (or, with --shard, one part of it)
+merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
 mutate    mutation-test the checks: every wrong variant of a solution answer must fail some check
 """
@@ -22,11 +23,27 @@ from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import load_manifest
 from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
-from course_lib.grading.gradebook import grades_csv, summary_csv, write_atomically
+from course_lib.grading.gradebook import GradeRow, write_atomically
+from course_lib.grading.outputs import GRADEBOOK_FILES, write_gradebook
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
 from course_lib.grading.progress import lesson_note, progress_table
-from course_lib.grading.report import report_html
-from course_lib.grading.submissions import NoSubmissions, find_notebooks
+from course_lib.grading.shards import (
+    SHARDS_VARIABLE,
+    Shard,
+    ShardError,
+    merged_rows,
+    parse_shard,
+    part_json,
+    shard_from_environment,
+    shard_of,
+)
+from course_lib.grading.submissions import (
+    NoSubmissions,
+    find_notebooks,
+    named_from_root,
+    submission_name,
+    submissions_root,
+)
 from course_lib.protocol import ANSWER_TAG, marked_checkpoints
 
 
@@ -58,8 +75,17 @@ JOBS_HELP = f"submissions graded at once (default: {DEFAULT_JOBS}, the number of
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float, require_sandbox: bool = False) -> int:
-    """Grade submissions against the course's reference solutions and write the gradebook, summary and report."""
+def grade(
+    paths: list[Path],
+    out: Path,
+    *,
+    jobs: int,
+    timeout: float,
+    require_sandbox: bool = False,
+    shard: Shard | None = None,
+    strict: bool = False,
+) -> int:
+    """Grade submissions (all, or one shard's share) against the reference solutions; write the gradebook or part."""
     notebooks = _notebooks_or_report(paths)
     if notebooks is None:
         return 2
@@ -70,18 +96,79 @@ def grade(paths: list[Path], out: Path, *, jobs: int, timeout: float, require_sa
         return 2
     if sandbox is None:
         print("warning: no sandbox (bubblewrap) here: grading UNSANDBOXED, as the gradebook says", file=sys.stderr)
+    root = submissions_root(paths)
+    names = [submission_name(notebook, root) for notebook in notebooks]
+    mine = [
+        nb for nb, name in zip(notebooks, names, strict=True) if not shard or shard_of(name, shard.count) == shard.index
+    ]
     out.mkdir(parents=True, exist_ok=True)
     course = CourseLayout(KIT_ROOT)
-    settings = Settings(
-        course, load_manifest(course.manifest), out / "graded", timeout, jobs, sandbox, progress_bar(len(notebooks))
-    )
-    rows = grade_all(notebooks, settings)
-    write_atomically(out / "grades.csv", grades_csv(rows))
-    write_atomically(out / "summary.csv", summary_csv(rows))
-    write_atomically(out / "report.html", report_html(rows))
+    manifest = load_manifest(course.manifest)
+    settings = Settings(course, manifest, out / "graded", timeout, jobs, sandbox, progress_bar(len(mine)))
+    rows = named_from_root(grade_all(mine, settings) if mine else [], mine, root)
     write_atomically(out / "grading.json", json.dumps({"sandbox": sandbox or "none: unsandboxed"}, indent=2) + "\n")
-    print(f"graded {len(notebooks)} submissions: {out / 'grades.csv'}, {out / 'summary.csv'}, {out / 'report.html'}")
-    return 0
+    if shard:
+        write_atomically(out / shard.file_name, part_json(shard, names, rows))
+        print(f"graded shard {shard}: {len(mine)} of {len(notebooks)} submissions into {out / shard.file_name}"
+              f"{_invalid_note(rows)}")  # fmt: skip
+    else:
+        write_gradebook(rows, out, manifest)
+        print(
+            f"graded {len(mine)} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/){_invalid_note(rows)}"
+        )
+    return INVALID_FILES_STATUS if strict and _invalid(rows) else 0
+
+
+def merge(parts: list[Path], out: Path, *, strict: bool = False) -> int:
+    """Build the gradebook from the part files of every shard, after checking that none is missing or repeated."""
+    try:
+        rows = merged_rows(parts)
+    except ShardError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_gradebook(rows, out, load_manifest(CourseLayout(KIT_ROOT).manifest))
+    submissions = len({row.submission for row in rows})
+    print(
+        f"merged {submissions} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/){_invalid_note(rows)}"
+    )
+    return INVALID_FILES_STATUS if strict and _invalid(rows) else 0
+
+
+INVALID_FILES_STATUS = 3
+EXIT_STATUS_HELP = f"""exit status:
+  0  graded; files that could not be graded are named on the last line and count 0 points
+  1  an unexpected failure (a bug: please report it)
+  2  nothing to grade, no sandbox with --require-sandbox, bad arguments, or shards or parts that do not fit together
+  {INVALID_FILES_STATUS}  with --strict: some files could not be graded (the results are written all the same)"""
+SHARD_HELP = f"""
+
+grading across machines:
+  --shard I/N grades the submissions whose path (below the folder given) hashes to shard I, into OUT/part-I-of-N.json;
+  `merge` then builds the gradebook from all N parts. Without --shard, a Kubernetes Indexed Job's task grades shard
+  $JOB_COMPLETION_INDEX+1 of ${SHARDS_VARIABLE} (or --shards N), and a Slurm array task shard
+  $SLURM_ARRAY_TASK_ID-$SLURM_ARRAY_TASK_MIN+1 of $SLURM_ARRAY_TASK_COUNT."""
+
+
+def _invalid(rows: list[GradeRow]) -> list[str]:
+    return [row.submission for row in rows if row.status == "invalid"]
+
+
+def _invalid_note(rows: list[GradeRow]) -> str:
+    """The end of the summary line naming the files that could not be graded ("; 2 invalid: a, b"), if any."""
+    invalid = _invalid(rows)
+    return f"; {len(invalid)} invalid: {', '.join(invalid)}" if invalid else ""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Help with each option's default, and the exit status and sharding notes laid out as written."""
+
+
+def _shard_argument(text: str) -> Shard:
+    """--shard's value, or argparse's error saying what is wrong with it."""
+    try:
+        return parse_shard(text)
+    except ShardError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
@@ -144,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,progress,mutate}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,merge,progress,mutate}")
     build_parser = commands.add_parser(
         "build",
         help="generate exercises/ from solutions/ and store fresh outputs",
@@ -157,19 +244,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_parser = commands.add_parser(
         "grade",
         help="grade student notebooks into a gradebook",
-        description="Run every submitted notebook in a sandboxed process of its own, judge each checkpoint with the course's checks, "
-        "and write grades.csv (one row per checkpoint), summary.csv (one row per submission) and report.html.",
-        formatter_class=formatter,
+        description="Run every submitted notebook in a sandboxed process of its own, judge each checkpoint with the\n"
+        "course's checks, and write the gradebook: students.csv, canvas.csv, moodle.csv, a feedback page per\n"
+        "student, grades.csv (one row per checkpoint), summary.csv (one row per submission) and report.html.",
+        epilog=EXIT_STATUS_HELP + SHARD_HELP,
+        formatter_class=HelpFormatter,
     )
     grade_parser.add_argument(
         "paths", nargs="+", type=Path, help="submitted notebooks, or folders searched recursively"
     )
-    grade_parser.add_argument("--out", type=Path, required=True, help="where grades.csv, summary.csv, report.html go")
+    grade_parser.add_argument("--out", type=Path, required=True, help="the folder the gradebook (or part file) goes in")
     grade_parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=JOBS_HELP)
     grade_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
     grade_parser.add_argument(
         "--require-sandbox", action="store_true", help="refuse to grade where no sandbox (bubblewrap) works"
     )
+    grade_parser.add_argument("--strict", action="store_true", help=f"exit {INVALID_FILES_STATUS} if a file is invalid")
+    grade_parser.add_argument(
+        "--shard", type=_shard_argument, help="grade only shard I of N (such as 2/4) into OUT/part-I-of-N.json"
+    )
+    grade_parser.add_argument(
+        "--shards",
+        type=int,
+        help=f"how many shards, for an array job's index (else ${SHARDS_VARIABLE}, or the Slurm array's size)",
+    )
+    merge_parser = commands.add_parser(
+        "merge",
+        help="build the gradebook from the part files of all shards",
+        description="Check that the part files of `grade --shard` hold every shard of one grading once, then write\n"
+        "the gradebook exactly as one run of `grade` would.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=HelpFormatter,
+    )
+    merge_parser.add_argument("parts", nargs="+", type=Path, help="part files, or folders holding them")
+    merge_parser.add_argument("--out", type=Path, required=True, help="where the gradebook goes")
+    merge_parser.add_argument("--strict", action="store_true", help=f"exit {INVALID_FILES_STATUS} if a file is invalid")
     progress_parser = commands.add_parser(
         "progress",
         help="check your own exercises: what is done, what is wrong, what is next",
@@ -195,10 +304,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "progress":
         return progress([Path(path) for path in arguments.paths], jobs=arguments.jobs, timeout=arguments.timeout)
     if arguments.command == "grade":
+        try:
+            shard = arguments.shard or shard_from_environment(os.environ, arguments.shards)
+        except ShardError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if arguments.shards and not shard:
+            print("error: --shards N needs a shard index: give --shard I/N instead", file=sys.stderr)
+            return 2
         return grade(
             arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout,
-            require_sandbox=arguments.require_sandbox,
+            require_sandbox=arguments.require_sandbox, shard=shard, strict=arguments.strict,
         )  # fmt: skip
+    if arguments.command == "merge":
+        return merge(arguments.parts, arguments.out, strict=arguments.strict)
     if arguments.command == "mutate":
         from course_lib.authoring.mutation import main as mutate
 

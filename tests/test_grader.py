@@ -214,7 +214,7 @@ def test_summary_report_and_graded_copies_are_written(graded):
     assert (summary["right/solution.ipynb"]["points"], summary["right/solution.ipynb"]["max_points"]) == ("3", "3")
     assert summary["mistake/no try.ipynb"]["points"] == "2"
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "Pass rate per checkpoint" in report and "You committed without try/except." in report
+    assert "Hardest checkpoints" in report and "You committed without try/except." in report
     executed = nbformat.read(out / "graded" / "mistake" / "no try.ipynb", as_version=4)
     assert any("You committed without try/except." in str(cell.get("outputs")) for cell in executed.cells)
     assert not list(out.glob(".*.partial"))

@@ -4,7 +4,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid")
@@ -21,6 +21,10 @@ class GradeRow:
     points: int
     max_points: int
     message: str
+    answer: str = ""  # the student's answer cell for this checkpoint, shown in their feedback (not in grades.csv)
+
+
+GRADE_COLUMNS = ("submission", "exercise", "checkpoint", "status", "points", "max_points", "message")
 
 
 def summary_rows(rows: Iterable[GradeRow]) -> list[dict[str, object]]:
@@ -54,8 +58,8 @@ def grades_csv(rows: Iterable[GradeRow]) -> str:
     """The gradebook as CSV text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([field.name for field in fields(GradeRow)])
-    writer.writerows(astuple(row) for row in rows)
+    writer.writerow(GRADE_COLUMNS)
+    writer.writerows([getattr(row, column) for column in GRADE_COLUMNS] for row in rows)
     return buffer.getvalue()
 
 

@@ -181,9 +181,8 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     assert work.program is not None and work.outcome is not None and work.submission is not None
 
     def row(status: str, message: str) -> GradeRow:
-        return GradeRow(
-            work.name, work.submission.exercise or "", checkpoint, status, int(status == "passed"), 1, message
-        )
+        exercise, answer = work.submission.exercise or "", work.program.answers.get(checkpoint) or ""
+        return GradeRow(work.name, exercise, checkpoint, status, int(status == "passed"), 1, message, answer)
 
     source = work.program.answers.get(checkpoint)
     if source is None:

@@ -1,8 +1,9 @@
 """Finds submitted notebooks and matches each to its exercise, by `course.exercise` metadata or by file name."""
 
+import itertools
 import json
-import re
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -11,8 +12,8 @@ from nbformat import NotebookNode
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import exercise_name
-
-COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")  # "03_add_and_rollback (1).ipynb", as learning platforms rename files
+from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.platform_names import uploaded_file_stem
 
 
 @dataclass(frozen=True)
@@ -66,5 +67,35 @@ def read_submission(path: Path, course: CourseLayout, manifest: Manifest) -> Sub
 
 
 def _exercise_by_file_name(path: Path, manifest: Manifest) -> str | None:
-    stem = COPY_SUFFIX.sub("", path.stem)
+    stem = uploaded_file_stem(path.name)
     return next((lesson.exercise for lesson in manifest.lessons if Path(lesson.notebook).stem == stem), None)
+
+
+def submissions_root(paths: list[Path]) -> Path:
+    """The folder submissions are named from: the deepest one holding every path given (a folder given holds itself)."""
+    folders = [Path(os.path.abspath(path)) if path.is_dir() else Path(os.path.abspath(path)).parent for path in paths]
+    root = folders[0]
+    while any(root not in (folder, *folder.parents) for folder in folders):
+        root = root.parent
+    return root
+
+
+def submission_name(notebook: Path, root: Path) -> str:
+    """A submission's name: its path below the submissions root (links not followed, as the grader does not)."""
+    return Path(os.path.abspath(notebook)).relative_to(root).as_posix()
+
+
+def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> list[GradeRow]:
+    """The rows of `grade_all(notebooks, ...)`, each submission named by its path below `root`, the same in any shard.
+
+    grade_all returns the rows of each notebook together, in the order of `notebooks`, named below their common folder,
+    which depends on which notebooks are graded together.
+    """
+    groups = [list(group) for _, group in itertools.groupby(rows, key=lambda row: row.submission)]
+    if len(groups) != len(notebooks):
+        raise ValueError(f"{len(notebooks)} notebooks were graded but their rows name {len(groups)} submissions")
+    return [
+        replace(row, submission=submission_name(notebook, root))
+        for notebook, group in zip(notebooks, groups, strict=True)
+        for row in group
+    ]

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
 ARTIFACTS_VARIABLE = "COURSE_TEST_ARTIFACTS"
+REQUIRE_VARIABLE = "COURSE_REQUIRE_BROWSER"
 # Chromium on a machine with no network, often as root: no sandbox, no GPU, nothing that reaches out by itself.
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -48,6 +50,17 @@ def chromium_path() -> Path | None:
     """Debian's Chromium, or the browser $COURSE_CHROMIUM names; None when it is not installed."""
     path = os.environ.get(CHROMIUM_VARIABLE) or shutil.which("chromium") or "/usr/bin/chromium"
     return Path(path) if Path(path).is_file() else None
+
+
+def require_chromium() -> Path:
+    """Debian's Chromium, or a skip saying how to get it (a failure where $COURSE_REQUIRE_BROWSER is set, as in CI)."""
+    path = chromium_path()
+    if path is None:
+        reason = "Chromium not found (set COURSE_CHROMIUM, or install Debian's chromium package, as .ci/run does)"
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
 
 
 def artifacts_folder() -> Path:

@@ -1,33 +1,29 @@
 """Lesson 03 in a real JupyterLab, in Debian's Chromium: every cell runs, widgets render, the playground rolls back."""
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jupyterlab_driver import CHROMIUM_FLAGS, ROOT, LabServer, artifacts_folder, chromium_path, lab_server
+from jupyterlab_driver import (
+    CHROMIUM_FLAGS,
+    REQUIRE_VARIABLE,
+    ROOT,
+    LabServer,
+    artifacts_folder,
+    chromium_path,
+    lab_server,
+    require_chromium,
+)
 
 pytestmark = pytest.mark.browser
 LESSON = "03_add_and_rollback.ipynb"
-REQUIRE_VARIABLE = "COURSE_REQUIRE_BROWSER"
 ALL_CELLS_RAN = """() => {
     const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
     return prompts.length > 0 && prompts.every(text => /^\\[\\d+\\]:$/.test(text));
 }"""
 NO_PROMPT_NUMBERS = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
     .every(p => !/\\d/.test(p.textContent))"""
-
-
-def require_chromium() -> Path:
-    """Debian's Chromium, or a skip saying how to get it (a failure where $COURSE_REQUIRE_BROWSER is set, as in CI)."""
-    path = chromium_path()
-    if path is None:
-        reason = "Chromium not found (set COURSE_CHROMIUM, or install Debian's chromium package, as .ci/run does)"
-        if os.environ.get(REQUIRE_VARIABLE):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")
