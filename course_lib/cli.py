@@ -1,4 +1,4 @@
-"""The kit's command line: `python -m course_lib build` regenerates exercises and outline, refreshes stored outputs."""
+"""The kit's command line: `build` regenerates exercises, outline and stored outputs; `app` serves the book club."""
 
 import argparse
 import os
@@ -108,11 +108,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     grade_parser.add_argument(
         "--fresh-kernels", action="store_true", help="start every kernel from scratch instead of forking (slower)"
     )
+    app_parser = commands.add_parser("app", help="serve the book-club web app on 127.0.0.1, on a fresh database")
+    app_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    app_parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT") or 5000), help="default: $PORT, or 5000"
+    )
     progress_parser = commands.add_parser("progress", help="check your own exercises: what is done, what is next")
     progress_parser.add_argument("paths", nargs="*", type=Path, default=[Path("exercises")], help="default: exercises/")
     progress_parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=JOBS_HELP)
     progress_parser.add_argument("--timeout", type=float, default=30.0, help="seconds one cell may run")
     arguments = parser.parse_args(argv)
+    if arguments.command == "app":
+        from course_lib.bookclub.webapp import serve
+
+        serve(arguments.host, arguments.port)
+        return 0
     if arguments.command == "progress":
         return progress(arguments.paths, jobs=arguments.jobs, timeout=arguments.timeout)
     if arguments.command == "grade":
