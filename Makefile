@@ -1,14 +1,16 @@
-# Two commands: `make lab` opens the lessons in JupyterLab, `make test` runs every test. Both set up .venv first.
+# `make lab` opens the lessons in JupyterLab, `make app` serves the book-club web app (lesson 7) on
+# http://127.0.0.1:5000 (or PORT=...), `make test` runs every test. Each sets up .venv first.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LESSON ?= notebooks/01_the_database.ipynb
 LAB_FLAGS ?=
+PORT ?= 5000
 # JupyterLab refuses to start as root (as in containers) unless told it is on purpose.
 AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: setup lab test build bench clean
+.PHONY: setup lab app test build bench clean
 
 setup: $(INSTALLED)
 
@@ -20,6 +22,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(AS_ROOT) $(LAB_FLAGS) $(LESSON)
+
+app: setup
+	$(BIN)/python -m course_lib app --port $(PORT)
 
 test: setup
 	$(BIN)/ruff check .

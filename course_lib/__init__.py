@@ -12,6 +12,7 @@ _EXPORTS = {
     "Review": "course_lib.bookclub.models",
     "SessionInspector": "course_lib.classroom.inspector",
     "check": "course_lib.checks",
+    "create_club_app": "course_lib.bookclub.webapp",
     "db": "course_lib.bookclub.models",
     "rollback_playground": "course_lib.classroom.playground",
     "show_session": "course_lib.classroom.inspector",

@@ -5,6 +5,7 @@ grade     run submitted notebooks, judge every checkpoint, write the gradebook (
 merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
 mutate    mutation-test the checks: every wrong variant of a solution answer must fail some check
+app       serve the book-club web app on 127.0.0.1, on a fresh database
 """
 
 import argparse
@@ -231,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,merge,progress,mutate}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,merge,progress,mutate,app}")
     build_parser = commands.add_parser(
         "build",
         help="generate exercises/ from solutions/ and store fresh outputs",
@@ -279,6 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge_parser.add_argument("parts", nargs="+", type=Path, help="part files, or folders holding them")
     merge_parser.add_argument("--out", type=Path, required=True, help="where the gradebook goes")
     merge_parser.add_argument("--strict", action="store_true", help=f"exit {INVALID_FILES_STATUS} if a file is invalid")
+    app_parser = commands.add_parser(
+        "app", help="serve the book-club web app on 127.0.0.1, on a fresh database", formatter_class=formatter
+    )
+    app_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    app_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 5000), help="$PORT, or 5000")
     progress_parser = commands.add_parser(
         "progress",
         help="check your own exercises: what is done, what is wrong, what is next",
@@ -301,6 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     mutate_parser.add_argument("--root", type=Path, default=".", help="the course checkout")
     arguments = parser.parse_args(argv)
+    if arguments.command == "app":
+        from course_lib.bookclub.webapp import serve
+
+        serve(arguments.host, arguments.port)
+        return 0
     if arguments.command == "progress":
         return progress([Path(path) for path in arguments.paths], jobs=arguments.jobs, timeout=arguments.timeout)
     if arguments.command == "grade":
