@@ -7,7 +7,6 @@ as plain data. Every other stage runs here, in the grader's trusted process, and
 import json
 import os
 import stat
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,11 +24,17 @@ from course_lib.checks.registry import decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
-from course_lib.grading.sandbox import Outcome, python_paths, run_limited, sandbox_available, sandboxed_command
+from course_lib.grading.sandbox import (
+    Outcome,
+    python_paths,
+    run_limited,
+    runner_command,
+    sandbox_available,
+    sandboxed_command,
+)
 from course_lib.grading.submissions import Submission, read_submission
 from course_lib.protocol import ANSWER_TAG
 
-RUNNER = [sys.executable, "-I", "-m", "course_lib.grading.runner"]
 OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence and printed text together
 READY_SECONDS = 10.0  # starting Python and importing the kit, on a busy machine, on top of the cells' time
 
@@ -105,7 +110,8 @@ def run(settings: Settings, work: Work) -> None:
         "checkpoints": _checkpoints(settings, work),
         "cell_timeout": settings.cell_timeout,
     }
-    command = sandboxed_command(RUNNER, python_paths()) if settings.sandbox else RUNNER
+    runner = runner_command()
+    command = sandboxed_command(runner, python_paths()) if settings.sandbox else runner
     timeout = READY_SECONDS + settings.cell_timeout * (len(work.program.cells) + 2)
     work.outcome = run_limited(command, json.dumps(job).encode(), timeout=timeout, output_limit=OUTPUT_LIMIT)
     for line in work.outcome.output.split(b"\n"):

@@ -1,6 +1,6 @@
 """Inside the sandbox: runs a submission's cells as Jupyter would, and writes the evidence of each checkpoint.
 
-Run as `python -I -m course_lib.grading.runner` with the job (JSON) on standard input; it writes JSON lines on its
+Run by `sandbox.runner_command()` with the job (JSON) on standard input; it writes JSON lines on its
 standard output: one per code cell (what the cell printed) and one per checkpoint (the evidence its judge collected).
 Nothing here decides a grade: the grader reads these lines as untrusted data and applies the rules itself.
 """
@@ -128,6 +128,3 @@ def _limit_resources(cpu_seconds: float) -> None:
     ):
         resource.setrlimit(limit, (value, value))
 
-
-if __name__ == "__main__":
-    main()

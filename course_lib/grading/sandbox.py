@@ -79,21 +79,34 @@ def sandboxed_command(command: list[str], readable: list[Path]) -> list[str]:
     options = [BWRAP, *_namespace_options(), "--clearenv"]
     for key, value in CLEAN_ENVIRONMENT.items():
         options += ["--setenv", key, value]
+    options += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for path in SYSTEM_PATHS:
         options += ["--ro-bind-try", path, path]
-    for path in readable:
+    for path in readable:  # after the private /tmp, so that a Python installed below /tmp stays visible
         options += ["--ro-bind", str(path), str(path)]
-    options += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     options += ["--dir", SANDBOX_HOME, "--dir", WORK_FOLDER, "--chdir", WORK_FOLDER]
     return [*options, "--", *command]
 
 
-def python_paths() -> list[Path]:
-    """What a sandboxed copy of this interpreter must see: its installation, its environment and the kit's package."""
+def kit_package() -> Path:
+    """The folder of the `course_lib` package this process runs (a checkout's, a worktree's or an installed one)."""
     import course_lib
 
-    kit = Path(course_lib.__file__).resolve().parent
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), kit})
+    return Path(course_lib.__file__).resolve().parent
+
+
+def python_paths() -> list[Path]:
+    """What a sandboxed copy of this interpreter must see: its installation, its environment and the kit's package."""
+    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), kit_package()})
+
+
+def runner_command() -> list[str]:
+    """The isolated interpreter command that runs the sandbox's runner from this very `course_lib` (no other copy)."""
+    start = (
+        "import sys; sys.path.insert(0, sys.argv[1]); sys.modules.setdefault('rfc3987_syntax', None); "
+        "from course_lib.grading.runner import main; main()"
+    )
+    return [sys.executable, "-I", "-c", start, str(kit_package().parent)]
 
 
 @functools.cache
