@@ -6,6 +6,7 @@ as plain data. Every other stage runs here, in the grader's trusted process, and
 
 import json
 import os
+import signal
 import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -217,7 +218,15 @@ def _why_no_evidence(work: Work) -> tuple[str, str]:
     if outcome.output_cut:
         return "error", "The notebook printed more than the grader reads before this check: it was stopped."
     if not any(record.get("done") is True for record in work.records):
-        how = f"signal {-outcome.returncode}" if (outcome.returncode or 0) < 0 else f"exit status {outcome.returncode}"
+        code = outcome.returncode or 0
+        signal_number = -code if code < 0 else code - 128 if code > 128 else 0  # a shell or bwrap says 128 + signal
+        if signal_number in (signal.SIGXCPU, signal.SIGKILL):  # the CPU-time limit: SIGXCPU, then SIGKILL
+            return "timeout", "The notebook used up its CPU time (an endless loop?) before this check: it was stopped."
+        how = (
+            f"signal {signal.Signals(signal_number).name}"
+            if signal_number in signal.valid_signals()
+            else f"exit status {code}"
+        )
         return "error", f"The kernel died before this check ({how}): a crash, os._exit or sys.exit."
     return "error", "The notebook ended without running this check."
 

@@ -124,7 +124,6 @@ def _limit_resources(cpu_seconds: float) -> None:
         (resource.RLIMIT_NPROC, PROCESSES),
         (resource.RLIMIT_NOFILE, 256),
         (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_CPU, int(cpu_seconds) + 1),
     ):
         resource.setrlimit(limit, (value, value))
-
+    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds) + 1, int(cpu_seconds) + 3))  # SIGXCPU, then SIGKILL

@@ -135,15 +135,24 @@ def _redirected(answer: dict[str, Any], where: str) -> str | None:
     )
 
 
+TAKEN_MESSAGE = "that email is already registered"
+
+
+def _is_taken_message(message: str) -> bool:
+    """True for the task's message, whatever its capitals and final full stop or exclamation mark."""
+    return message.strip().rstrip(".!").strip().lower() == TAKEN_MESSAGE
+
+
 def _conflict(answer: dict[str, Any], page: str) -> str | None:
     """What is wrong with the answer to a POST whose email is taken: rolled back, flashed, the form again, 409."""
     if crash := _crash(answer):
         return crash
-    status, flashed = answer["status"], [message.lower() for message in answer["flashed"]]
-    if not any("already registered" in message for message in flashed):
+    status, flashed = answer["status"], [str(message) for message in answer["flashed"]]
+    if not any(_is_taken_message(message) for message in flashed):
+        shown = f" (it flashed {', '.join(map(repr, flashed))})" if flashed else ""
         return (
-            f"{answer['request']} with an email that is taken did not flash the message: call "
-            'flash("that email is already registered") in the except branch.'
+            f"{answer['request']} with an email that is taken did not flash the message{shown}: call "
+            f'flash("{TAKEN_MESSAGE}") in the except branch.'
         )
     if status in SEE_OTHER or 300 <= status < 400:
         return (
