@@ -29,6 +29,7 @@ app: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m course_lib check
 	$(BIN)/python -m pytest
 
 build: setup

@@ -5,6 +5,7 @@ grade     run submitted notebooks, judge every checkpoint, write the gradebook (
 merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
 mutate    mutation-test the checks: every wrong variant of a solution answer must fail some check
+check     the author's self-check: manifest and files agree, solutions pass, exercises fail unsolved (seconds)
 app       serve the book-club web app on 127.0.0.1, on a fresh database
 """
 
@@ -232,7 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,grade,merge,progress,mutate,app}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{build,check,grade,merge,progress,mutate,app}"
+    )
     build_parser = commands.add_parser(
         "build",
         help="generate exercises/ from solutions/ and store fresh outputs",
@@ -280,6 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge_parser.add_argument("parts", nargs="+", type=Path, help="part files, or folders holding them")
     merge_parser.add_argument("--out", type=Path, required=True, help="where the gradebook goes")
     merge_parser.add_argument("--strict", action="store_true", help=f"exit {INVALID_FILES_STATUS} if a file is invalid")
+    check_parser = commands.add_parser(
+        "check",
+        help="the author's self-check of the course, in seconds",
+        description="Check that the manifest and the notebooks agree (no stray or missing file), every checkpoint has "
+        "a judge, a task and a hint, the notebooks follow the format, every exercise is generated from its solution, "
+        "every solution passes each of its checks and every exercise, unsolved, fails each one.",
+        formatter_class=formatter,
+    )
+    check_parser.add_argument("--root", type=Path, default=".", help="the course checkout")
     app_parser = commands.add_parser(
         "app", help="serve the book-club web app on 127.0.0.1, on a fresh database", formatter_class=formatter
     )
@@ -329,6 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
     if arguments.command == "merge":
         return merge(arguments.parts, arguments.out, strict=arguments.strict)
+    if arguments.command == "check":
+        from course_lib.authoring.self_check import main as self_check
+
+        return self_check(CourseLayout(Path(arguments.root).resolve()))
     if arguments.command == "mutate":
         from course_lib.authoring.mutation import main as mutate
 

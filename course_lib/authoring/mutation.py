@@ -9,16 +9,11 @@ not a pass. The score must be 100%: a mutant that passes every check is a wrong 
 
 import ast
 import copy
-import io
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from pathlib import Path
 
-import nbformat
-
+from course_lib.authoring.in_process import answer_cells, run_notebook
 from course_lib.authoring.layout import CourseLayout
-from course_lib.protocol import marked_checkpoints
 
 
 @dataclass(frozen=True)
@@ -162,40 +157,6 @@ def mutants_of(notebook: str, checkpoint: str, source: str) -> Iterator[Mutant]:
             yield Mutant(notebook, checkpoint, name, f"{marker}\n{changed}")
 
 
-def answer_cells(path: Path) -> list[tuple[str | None, str]]:
-    """The notebook's code cells to run, in order: (checkpoint, source) for answers, (None, source) for the rest."""
-    cells = []
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "code" or "check" in cell.get("metadata", {}).get("tags", []):
-            continue
-        marked = marked_checkpoints(cell.source)
-        cells.append((marked[0] if marked else None, cell.source))
-    return cells
-
-
-def run_notebook(cells: list[tuple[str | None, str]], replaced: Mutant | None = None) -> dict[str, str]:
-    """Run the cells (one answer swapped for the mutant) in an in-process IPython shell; every checkpoint's status."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from course_lib.checks.registry import judge
-    from course_lib.classroom import lesson
-    from course_lib.classroom.answer_log import ANSWERS
-
-    shell = InteractiveShell.instance()
-    shell.reset(new_session=False)
-    checkpoints = [checkpoint for checkpoint, _ in cells if checkpoint]
-    try:
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            for checkpoint, source in cells:
-                swapped = replaced is not None and checkpoint == replaced.checkpoint
-                shell.run_cell(replaced.source if swapped else source, store_history=True)
-            verdicts = {id_: judge(id_, shell.user_ns, ANSWERS.latest, shell.transform_cell) for id_ in checkpoints}
-        return {id_: verdict.status.value for id_, verdict in verdicts.items()}
-    finally:
-        shell.reset(new_session=False)
-        lesson._end_previous_lesson()
-
-
 def mutation_score(layout: CourseLayout, report: Callable[[str], None] = print) -> tuple[int, int, list[Mutant]]:
     """Run every mutant of every solution; (caught, total, the mutants no check caught)."""
     caught, total, survivors = 0, 0, []
@@ -211,7 +172,7 @@ def mutation_score(layout: CourseLayout, report: Callable[[str], None] = print) 
             mutant for checkpoint, source in cells if checkpoint for mutant in mutants_of(path.name, checkpoint, source)
         ]
         for mutant in mutants:
-            statuses = run_notebook(cells, mutant)
+            statuses = run_notebook(cells, (mutant.checkpoint, mutant.source))
             total += 1
             if any(status != "passed" for status in statuses.values()):
                 caught += 1
