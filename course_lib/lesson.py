@@ -1,6 +1,7 @@
 """What a notebook's first cell calls: a Flask app, its context pushed, on a fresh seeded database."""
 
 import contextlib
+import sys
 
 from flask import Flask
 from flask.ctx import AppContext
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from course_lib.answers import ANSWERS
+from course_lib.browser_kernel import share_context_with_later_cells
 from course_lib.database import (
     create_course_app,
     database_setting,
@@ -31,6 +33,8 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     context = app.app_context()
     context.push()
     _pushed.append(context)
+    if sys.platform == "emscripten":  # JupyterLite's Pyodide kernel
+        share_context_with_later_cells()
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)
