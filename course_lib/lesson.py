@@ -75,6 +75,7 @@ def _end_previous_lesson() -> None:
         context = _pushed.pop()
         sql_echo(context.app).enabled = False  # the old session's teardown is not a step of the new lesson
         db.session.remove()
-        with contextlib.suppress(AssertionError, RuntimeError, LookupError):
+        # ValueError: in the browser the context was pushed in another cell's context (course_lib.browser_kernel)
+        with contextlib.suppress(AssertionError, RuntimeError, LookupError, ValueError):
             context.pop()
         dispose(context.app)
