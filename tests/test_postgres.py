@@ -86,6 +86,13 @@ def test_a_server_that_cannot_start_gives_a_clear_message(monkeypatch, tmp_path)
         postgres._server.cache_clear()
 
 
+def test_in_the_browser_postgresql_says_it_needs_the_local_install(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "emscripten")  # as in Pyodide, in JupyterLite
+    monkeypatch.setattr(postgres, "_server", lambda: pytest.fail("the browser must not try to start a server"))
+    with pytest.raises(PostgresUnavailable, match=r"needs the course installed on your computer \(`make lab`"):
+        database_url("postgresql")
+
+
 def test_describe_database_names_the_kits_server(monkeypatch):
     monkeypatch.setenv("COURSE_DATABASE", "postgresql")
     assert (

@@ -14,6 +14,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_KEYWORD = "postgresql"
+IN_THE_BROWSER = (
+    "PostgreSQL needs the course installed on your computer (`make lab`, see the README): in the browser "
+    "(JupyterLite) the kit cannot start a PostgreSQL server, and lessons use in-memory SQLite."
+)
 _database_numbers = itertools.count(1)
 
 
@@ -23,6 +27,8 @@ class PostgresUnavailable(RuntimeError):
 
 def fresh_postgres_database() -> str:
     """The URL of a new, empty database on the kit's own server (started at the first call of the process)."""
+    if sys.platform == "emscripten":  # Pyodide, in JupyterLite
+        raise PostgresUnavailable(IN_THE_BROWSER)
     server_url = make_url(_server().get_uri())
     name = f"course_{os.getpid()}_{next(_database_numbers)}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")

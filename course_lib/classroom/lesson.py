@@ -1,6 +1,7 @@
 """What a notebook's first cell calls: a Flask app, its context pushed, on a fresh seeded database."""
 
 import contextlib
+import sys
 
 from flask import Flask
 from flask.ctx import AppContext
@@ -18,6 +19,7 @@ from course_lib.bookclub.database import (
 from course_lib.bookclub.models import Annotation, Book, Reader, Review, db, restore_model_classes
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
+from course_lib.classroom.browser_kernel import share_context_with_later_cells
 from course_lib.classroom.echo import echo_of
 
 _pushed: list[AppContext] = []
@@ -33,6 +35,8 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     context = app.app_context()
     context.push()
     _pushed.append(context)
+    if sys.platform == "emscripten":  # JupyterLite's Pyodide kernel
+        share_context_with_later_cells()
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)
@@ -73,6 +77,7 @@ def _end_previous_lesson() -> None:
         context = _pushed.pop()
         echo_of(context.app).enabled = False  # the old session's teardown is not a step of the new lesson
         db.session.remove()
-        with contextlib.suppress(AssertionError, RuntimeError, LookupError):
+        # ValueError: in the browser the context was pushed in another cell's context (classroom/browser_kernel.py)
+        with contextlib.suppress(AssertionError, RuntimeError, LookupError, ValueError):
             context.pop()
         dispose(context.app)

@@ -1,0 +1,183 @@
+"""The course as a static JupyterLite site in Debian's Chromium, offline: lesson 03 and exercise 03 run in the browser.
+
+The site (build/lite/, made by `make lite`) is served on loopback; every request for another host is blocked and
+counted, and none may happen. Skips, with the reason, when the site is not built; fails instead in CI.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from jupyterlab_driver import CHROMIUM_FLAGS, ROOT
+from lite_driver import (
+    CODE_CELLS,
+    RUN_EVERY_CELL,
+    SET_SOURCES,
+    SITE,
+    LoopbackGuard,
+    artifacts_folder,
+    offline_context,
+    open_notebook,
+    output_text,
+    serve_site,
+)
+from test_lesson_in_browser import require_chromium
+
+pytestmark = pytest.mark.browser
+LESSON = "notebooks/03_add_and_rollback.ipynb"
+EXERCISE = "exercises/03_add_and_rollback.ipynb"
+SOLUTION = ROOT / "solutions" / "03_add_and_rollback.ipynb"
+REQUIRE_VARIABLE = "COURSE_REQUIRE_LITE"
+# Step 9 of lesson 03 compares SQLite with the kit's own PostgreSQL server, which only a local install can start.
+NO_POSTGRES_HERE = "PostgreSQL needs the course installed on your computer (`make lab`, see the README)"
+AFTER_NO_POSTGRES = "name 'pg_app' is not defined"
+
+
+def require_site(site: Path) -> Path:
+    """The built site, or a skip saying how to build it (a failure where $COURSE_REQUIRE_LITE is set, as in CI)."""
+    if not (site / "index.html").is_file():
+        reason = f"{site} is not built: run `make lite` (CI does, and sets {REQUIRE_VARIABLE}=1)"
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return site
+
+
+@pytest.fixture(scope="module")
+def guard() -> LoopbackGuard:
+    return LoopbackGuard()
+
+
+@pytest.fixture(scope="module")
+def site_url() -> Iterator[str]:
+    with serve_site(require_site(SITE)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(site_url) -> Iterator[object]:
+    executable = require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def notebook_page(browser, site_url: str, guard: LoopbackGuard, path: str) -> Iterator[object]:
+    """A notebook of the site open in a browser context of its own (a fresh JupyterLite, no other tab restored)."""
+    context = offline_context(browser, site_url, guard)
+    try:
+        yield open_notebook(context, site_url, path)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def lesson_page(browser, site_url, guard):
+    with notebook_page(browser, site_url, guard, LESSON) as page:
+        page.evaluate(RUN_EVERY_CELL)
+        yield page
+
+
+def shoot(page, name: str, element=None) -> None:
+    """A screenshot kept as a test artifact."""
+    path = artifacts_folder() / f"{name}.png"
+    (element or page).screenshot(path=str(path), **({} if element else {"full_page": True}))
+
+
+def errors_of(cells: list[dict]) -> list[str]:
+    return [output_text(output) for cell in cells for output in cell["outputs"] if output["output_type"] == "error"]
+
+
+def test_every_cell_of_lesson_03_runs_in_the_browser(lesson_page):
+    cells = lesson_page.evaluate(CODE_CELLS)
+    assert all(cell["count"] for cell in cells), "a cell did not run"
+    said = "\n".join(output_text(output) for cell in cells for output in cell["outputs"])
+    assert "Fresh book-club database (in-memory SQLite): 6 readers, 5 books, 6 reviews, 4 annotations." in said
+    assert "SQL> INSERT INTO reader (name, surname, email) VALUES (?, ?, ?)" in said
+    assert "id: 754" in said and "UNIQUE constraint failed: reader.email" in said
+    assert "ROLLBACK TO SAVEPOINT sa_savepoint_1" in said
+    errors = errors_of(cells)
+    assert "PostgresUnavailable" in errors[0] and NO_POSTGRES_HERE in errors[0]
+    assert all(AFTER_NO_POSTGRES in error for error in errors[1:]), "only Step 9's PostgreSQL cells may fail"
+    shoot(lesson_page, "lesson-03-all-cells-ran")
+
+
+def test_the_widgets_render(lesson_page):
+    playground = lesson_page.locator(".course-playground")
+    playground.scroll_into_view_if_needed()
+    playground.wait_for(state="visible")
+    assert lesson_page.locator(".course-playground .course-inspector").count() == 1
+    assert lesson_page.get_by_text("Error displaying widget").count() == 0
+    assert lesson_page.get_by_text("Loading widget").count() == 0
+    assert "Objects: none" in playground.locator(".course-inspector").inner_text()
+
+
+def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
+    page, playground = lesson_page, lesson_page.locator(".course-playground")
+    for field, value in zip(
+        playground.locator("input[type=text]").all(), ["Nova", "Yuni", "ann.adams@example.com"], strict=True
+    ):
+        field.fill(value)
+    playground.get_by_role("button", name="Add").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
+    playground.get_by_role("button", name="Commit").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
+    assert "ann.adams@example.com is already used by another reader" in playground.inner_text()
+    playground.get_by_role("button", name="Rollback").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
+    shown = playground.locator(".course-inspector").inner_text()
+    assert "no transaction" in shown and "transient" in shown and "as committed: 6 rows" in shown
+    shoot(page, "playground-after-rollback", playground)
+
+
+def test_exercise_03_with_the_solutions_answers_passes_every_check(browser, site_url, guard):
+    solution = json.loads(SOLUTION.read_text(encoding="utf-8"))
+    answers = {
+        cell["metadata"]["course"]["checkpoint"]: "".join(cell["source"])
+        for cell in solution["cells"]
+        if "answer" in cell["metadata"].get("tags", [])
+    }
+    with notebook_page(browser, site_url, guard, EXERCISE) as page:
+        run_with_answers(page, answers)
+        cells = page.evaluate(CODE_CELLS)
+        shown = page.locator(".jp-CodeCell", has=page.locator(".jp-OutputArea-output", has_text="✅")).count()
+        shoot(page, "exercise-03-all-checks-passed")
+    assert errors_of(cells) == []
+    checks = [cell for cell in cells if "check" in cell["tags"]]
+    verdicts = [output_text(output) for cell in checks for output in cell["outputs"]]
+    assert len(checks) == len(verdicts) == 3
+    assert all(
+        verdict.startswith(f"✅ {cell['checkpoint']}: passed") for cell, verdict in zip(checks, verdicts, strict=True)
+    ), verdicts
+    assert shown == 3, "each check cell shows the ✅ verdict"
+
+
+def run_with_answers(page, answers: dict[str, str]) -> None:
+    """Write each answer in its answer cell of the open exercise, as a student would, then run every cell."""
+    cells = page.evaluate(CODE_CELLS)
+    answer_cells = {cell["index"]: answers[cell["checkpoint"]] for cell in cells if "answer" in cell["tags"]}
+    assert len(answer_cells) == len(answers) == 3
+    page.evaluate(SET_SOURCES, {str(index): source for index, source in answer_cells.items()})
+    page.evaluate(RUN_EVERY_CELL)
+
+
+def test_no_request_left_the_loopback(guard, lesson_page):
+    assert guard.blocked == [], f"{len(guard.blocked)} requests left the loopback: {guard.blocked[:5]}"
+    served = "\n".join(guard.served)
+    # the kernel's worker fetched Pyodide and the wheels through the guard too
+    assert "/static/pyodide/pyodide.asm.wasm" in served and "/static/pyodide/course_lib-" in served
+
+
+def test_without_a_built_site_the_test_skips_or_fails_in_ci(monkeypatch, tmp_path):
+    monkeypatch.delenv(REQUIRE_VARIABLE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="is not built: run `make lite`"):
+        require_site(tmp_path)
+    monkeypatch.setenv(REQUIRE_VARIABLE, "1")  # as in CI
+    with pytest.raises(pytest.fail.Exception, match="is not built: run `make lite`"):
+        require_site(tmp_path)
