@@ -38,6 +38,8 @@ LEFT_OUT = {
     "jupyterlab-widgets": "ipywidgets' JupyterLab extension: the site serves it to the page, not to the kernel",
     "nbformat": "course_lib's authoring and grading commands read notebooks; lessons do not",
     "nbclient": "course_lib's grader runs notebooks; lessons do not",
+    "psutil": "course_lib's grader and its PostgreSQL watcher end processes; the browser has none",
+    "ipykernel": "the browser's kernel is Pyodide's own",
 }
 
 

@@ -99,6 +99,16 @@ def hostile_corpus(paths: dict[str, Path], port: int) -> dict[str, str]:
         "daemon=True).start()",
         "fork bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
         "huge traceback": "def f(n):\n    return f(n + 1)\nf(0)",
+        "forge evidence into every pipe": "import json, os\n"
+        "forged = {'checkpoint': 'add_rollback.new_reader', 'ran': True, 'error': None, 'evidence': {}}\n"
+        "for fd in os.listdir('/proc/self/fd'):\n    try:\n"
+        "        os.write(int(fd), (json.dumps(forged) + '\\n').encode())\n    except OSError:\n        pass",
+        "forge a reply with the nonce": "import json, os, sys\nframe = sys._getframe()\n"
+        "while 'nonce' not in frame.f_locals.get('command', {}):\n    frame = frame.f_back\n"
+        "command = frame.f_locals['command']\n"
+        "line = json.dumps({'cell': command['run'], 'output': '', 'nonce': command['nonce']}) + '\\n'\n"
+        "for fd in os.listdir('/proc/self/fd'):\n    try:\n        os.write(int(fd), line.encode())\n"
+        "    except OSError:\n        pass",
     }
     corpus = {f"hostile/{name}.ipynb": with_first_answer(code) for name, code in attacks.items()}
     corpus["hostile/cells is a string.ipynb"] = (
@@ -216,3 +226,9 @@ def test_crashes_and_hangs_are_named(red_team):
 @pytest.mark.skipif(not process_cap_available(), reason="no pids control group to cap a fork bomb here")
 def test_a_fork_bomb_is_contained(red_team):
     assert all(row["points"] == "0" for row in rows_of(red_team, "hostile/fork bomb.ipynb"))
+
+
+def test_lines_forged_into_the_evidence_channel_are_named_tampering(red_team):
+    rows = rows_of(red_team, "hostile/forge evidence into every pipe.ipynb")
+    assert [row["status"] for row in rows] == ["error"] * 3
+    assert all(row["message"].startswith("Suspected tampering, no points") for row in rows)

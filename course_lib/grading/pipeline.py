@@ -40,6 +40,9 @@ OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence a
 READY_SECONDS = 10.0  # starting Python and importing the kit, on a busy machine, on top of the cells' time
 
 
+TAMPERED = "Suspected tampering, no points: "
+
+
 class SandboxUnavailable(RuntimeError):
     """Grading was asked to be sandboxed, and no sandbox works on this machine."""
 
@@ -127,6 +130,13 @@ def run(settings: Settings, work: Work) -> None:
 def judge(settings: Settings, work: Work) -> None:
     """Turn the evidence into one row per checkpoint, deciding with the same rules as the student's check()."""
     if work.program is None or work.outcome is None:
+        return
+    tampered = next((record["tampered"] for record in work.records if isinstance(record.get("tampered"), str)), None)
+    if tampered is not None:
+        work.rows = [
+            GradeRow(work.name, work.submission.exercise or "", checkpoint, "error", 0, 1, TAMPERED + tampered + ".")
+            for checkpoint in _checkpoints(settings, work)
+        ]
         return
     evidence = {}
     for record in work.records:
@@ -218,7 +228,8 @@ def _why_no_evidence(work: Work) -> tuple[str, str]:
     if outcome.output_cut:
         return "error", "The notebook printed more than the grader reads before this check: it was stopped."
     if not any(record.get("done") is True for record in work.records):
-        code = outcome.returncode or 0
+        exits = [record["child_exit"] for record in work.records if isinstance(record.get("child_exit"), int)]
+        code = exits[0] if exits else outcome.returncode or 0
         signal_number = -code if code < 0 else code - 128 if code > 128 else 0  # a shell or bwrap says 128 + signal
         if signal_number in (signal.SIGXCPU, signal.SIGKILL):  # the CPU-time limit: SIGXCPU, then SIGKILL
             return "timeout", "The notebook used up its CPU time (an endless loop?) before this check: it was stopped."

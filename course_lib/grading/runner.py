@@ -1,14 +1,17 @@
 """Inside the sandbox: runs a submission's cells as Jupyter would, and writes the evidence of each checkpoint.
 
-Run by `sandbox.runner_command()` with the job (JSON) on standard input; it writes JSON lines on its
-standard output: one per code cell (what the cell printed) and one per checkpoint (the evidence its judge collected).
+Run by `sandbox.runner_command()` with the job (JSON) on standard input; it writes JSON lines on its standard output:
+one per code cell (what the cell printed) and one per checkpoint (the evidence its judge collected), then `done`.
 Nothing here decides a grade: the grader reads these lines as untrusted data and applies the rules itself.
 """
 
+import contextlib
+import ctypes
 import io
 import json
 import os
 import resource
+import secrets
 import signal
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -18,6 +21,8 @@ OUTPUT_CHARACTERS = 20_000
 MEMORY_BYTES = 2 * 1024**3
 FILE_BYTES = 16 * 1024**2
 PROCESSES = 64
+MAX_REPLY_BYTES = 16 * 1024**2
+PR_SET_DUMPABLE = 4
 
 
 class BoundedText(io.StringIO):
@@ -36,28 +41,94 @@ class CellTimeout(BaseException):
 
 
 def main() -> None:
-    """Read the job, limit this process, run the cells, write one JSON line per cell and per checkpoint."""
+    """Read the job, then drive a child that runs the cells; pass on each reply that answers the command it was sent.
+
+    This process never runs student code. Its child does, and answers one command at a time (run cell i, collect
+    checkpoint k) with a reply carrying that command's random nonce. A line the student's code writes into the pipe
+    answers no command: it is reported as tampering, and the grader gives that submission nothing.
+    """
     job = json.loads(sys.stdin.buffer.read())
     channel = os.fdopen(os.dup(1), "wb")
     _silence_standard_streams()
-    _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
-    from IPython.core.interactiveshell import InteractiveShell
+    _not_dumpable()  # the child's code cannot read or trace this process's memory
+    from IPython.core.interactiveshell import InteractiveShell  # imported here once: the child starts warm
 
-    shell = InteractiveShell.instance(history_length=0)
-    shell.history_manager.enabled = False
-    collected: set[str] = set()
+    commands_read, commands = os.pipe()
+    replies, replies_written = os.pipe()
+    child = os.fork()
+    if child == 0:
+        channel.close()
+        os.close(commands)
+        os.close(replies)
+        _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
+        _serve(job, InteractiveShell, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
+    os.close(commands_read)
+    os.close(replies_written)
+    child_died = not _drive(job, channel, os.fdopen(commands, "wb"), os.fdopen(replies, "rb"))
+    if child_died:  # how it ended says why: a crash, os._exit, or a limit (SIGXCPU, then SIGKILL, for CPU time)
+        _write(channel, {"child_exit": os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])})
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, signal.SIGKILL)
+    os._exit(0)
+
+
+def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The commands, in order: run each code cell, collect at each check cell, then collect what no cell checked."""
+    steps: list[dict[str, Any]] = []
     for index, cell in enumerate(job["cells"]):
-        if cell["kind"] == "check":
-            collected.add(cell["checkpoint"])
-            _write(channel, _evidence(cell["checkpoint"], shell))
-        else:
-            _write(channel, {"cell": index, "output": _run_cell(shell, cell["source"], float(job["cell_timeout"]))})
-    for checkpoint_id in job["checkpoints"]:
-        if checkpoint_id not in collected:
-            _write(channel, _evidence(checkpoint_id, shell))
+        steps.append({"collect": cell["checkpoint"]} if cell["kind"] == "check" else {"run": index})
+    checked = {step.get("collect") for step in steps}
+    return steps + [{"collect": checkpoint} for checkpoint in job["checkpoints"] if checkpoint not in checked]
+
+
+def _drive(job: dict[str, Any], channel: BinaryIO, commands: BinaryIO, replies: BinaryIO) -> bool:
+    """Send each command, check that the next reply answers it and pass it on; stop at the first that does not.
+
+    False when the child died before answering every command.
+    """
+    for step in _steps(job):
+        nonce = secrets.token_hex(16)
+        _write(commands, {**step, "nonce": nonce})
+        line = replies.readline(MAX_REPLY_BYTES)
+        if not line:
+            return False  # the child died: the grader says so for every checkpoint left
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = None
+        if not (isinstance(reply, dict) and reply.pop("nonce", None) == nonce and _answers(reply, step)):
+            _write(channel, {"tampered": "a line in the grader's channel answered no command"})
+            return True
+        _write(channel, reply)
     _write(channel, {"done": True})
-    channel.close()
-    os._exit(0)  # no exit handlers: nothing the student's code registered runs after the evidence
+    return True
+
+
+def _answers(reply: dict[str, Any], step: dict[str, Any]) -> bool:
+    if "run" in step:
+        return reply.get("cell") == step["run"]
+    return reply.get("checkpoint") == step["collect"]
+
+
+def _serve(job: dict[str, Any], shell_class: Any, commands: BinaryIO, replies: BinaryIO) -> None:
+    """In the child: run each command as it comes, reply with its nonce; never returns."""
+    shell = shell_class.instance(history_length=0)
+    shell.history_manager.enabled = False
+    while line := commands.readline():
+        command = json.loads(line)
+        if "run" in command:
+            source = job["cells"][command["run"]]["source"]
+            reply = {"cell": command["run"], "output": _run_cell(shell, source, float(job["cell_timeout"]))}
+        else:
+            reply = _evidence(command["collect"], shell)
+        _write(replies, {**reply, "nonce": command["nonce"]})
+    os._exit(0)  # no exit handlers: nothing the student's code registered runs
+
+
+def _not_dumpable() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): no core dump, no ptrace and no /proc/<pid>/mem for processes of the same user."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _run_cell(shell: Any, source: str, timeout: float) -> str:
