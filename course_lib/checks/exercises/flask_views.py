@@ -310,6 +310,16 @@ def _collect_edit_email(attempt: Attempt) -> Evidence:
     )
 
 
+def _missing_reader_problem(evidence: Evidence) -> str | None:
+    """What is wrong with the answers about a reader who does not exist: each must be a 404, not a crash."""
+    for answer in _answers(evidence, "missing"):
+        if crash := _crash(answer):
+            return crash
+        if answer["status"] != 404:
+            return f"{answer['request']} (no reader has that id) answered {answer['status']}; it should be 404."
+    return None
+
+
 @checkpoint(EDIT_EMAIL, collect=_collect_edit_email)
 def judge_edit_email(evidence: Evidence) -> Finding:
     """Pass when GET shows the form, POST changes and redirects, a taken email gives 409, a missing id 404."""
@@ -318,11 +328,8 @@ def judge_edit_email(evidence: Evidence) -> Finding:
     after_form = _rows(evidence, "form")["readers"]
     if problem := _get_changes_nothing(_answers(evidence, "form")[0], SEED_READERS, after_form):
         return mistake(problem)
-    for answer in _answers(evidence, "missing"):
-        if crash := _crash(answer):
-            return mistake(crash)
-        if answer["status"] != 404:
-            return mistake(f"{answer['request']} (no reader has that id) answered {answer['status']}; it should be 404.")
+    if problem := _missing_reader_problem(evidence):
+        return mistake(problem)
     changed, after_changed = _answers(evidence, "new")
     if crash := _crash(changed):
         return mistake(crash)
@@ -373,11 +380,8 @@ def judge_delete_reader(evidence: Evidence) -> Finding:
     after_confirm = _rows(evidence, "confirm")["readers"]
     if problem := _get_changes_nothing(_answers(evidence, "confirm")[0], SEED_READERS, after_confirm):
         return mistake(problem)
-    for answer in _answers(evidence, "missing"):
-        if crash := _crash(answer):
-            return mistake(crash)
-        if answer["status"] != 404:
-            return mistake(f"{answer['request']} (no reader has that id) answered {answer['status']}; it should be 404.")
+    if problem := _missing_reader_problem(evidence):
+        return mistake(problem)
     deleted, after = _answers(evidence, "delete")
     if crash := _crash(deleted):
         return mistake(crash)
