@@ -186,7 +186,12 @@ def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
     exercises = [path for path in notebooks if path not in lessons]
     if not exercises:
         return 0
-    settings = Settings(course, manifest, None, timeout, jobs, sandbox_for(require=False))
+    try:
+        sandbox = sandbox_for(require=False)
+    except SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(course, manifest, None, timeout, jobs, sandbox)
     print(progress_table(grade_all(exercises, settings), manifest, details=True))
     return 0
 

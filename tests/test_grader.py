@@ -297,3 +297,32 @@ def test_malformed_notebook_metadata_falls_back_to_the_file_name(tmp_path, cours
     path.write_text(nbformat.writes(notebook), encoding="utf-8")
     found = read_submission(path, CourseLayout(ROOT), load_manifest())
     assert (found.exercise, found.problem) == ("add_rollback", None)
+
+
+def test_grading_where_fork_is_missing_says_it_needs_a_posix_system(tmp_path, monkeypatch, capsys):
+    (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
+    monkeypatch.delattr("os.fork")
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "grading needs a POSIX system" in capsys.readouterr().err
+    assert main(["progress", str(tmp_path)]) == 2
+    assert "WSL on Windows" in capsys.readouterr().err
+
+
+def test_without_a_sandbox_grading_says_so_and_can_be_refused(tmp_path, monkeypatch, capsys):
+    import json
+
+    from course_lib.grading import pipeline
+
+    (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "sandbox_available", lambda: None)
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "refused"), "--require-sandbox"]) == 2
+    assert "--require-sandbox" in capsys.readouterr().err
+    assert not (tmp_path / "refused" / "grades.csv").exists()
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    assert "grading UNSANDBOXED" in capsys.readouterr().err
+    assert json.loads((tmp_path / "out" / "grading.json").read_text())["sandbox"] == "none: unsandboxed"
+    assert statuses_of(tmp_path / "out") == ["passed"] * 3
+
+
+def statuses_of(out: Path) -> list[str]:
+    return [row["status"] for row in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))]

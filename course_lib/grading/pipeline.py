@@ -75,6 +75,10 @@ class Work:
 
 def sandbox_for(*, require: bool) -> str | None:
     """The sandbox grading will use; None (unsandboxed) where there is none, unless one is required."""
+    if not hasattr(os, "fork"):
+        raise SandboxUnavailable(
+            "grading needs a POSIX system (Linux, macOS, or WSL on Windows): it forks and sets limits"
+        )
     found = sandbox_available()
     if found is None and require:
         raise SandboxUnavailable(
