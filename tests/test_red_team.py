@@ -232,3 +232,37 @@ def test_lines_forged_into_the_evidence_channel_are_named_tampering(red_team):
     rows = rows_of(red_team, "hostile/forge evidence into every pipe.ipynb")
     assert [row["status"] for row in rows] == ["error"] * 3
     assert all(row["message"].startswith("Suspected tampering, no points") for row in rows)
+
+
+SLOT_ATTACKS = {
+    "a lingering killer": "import os, signal, time\nif os.fork() == 0:\n    os.setsid()\n    while True:\n"
+    "        for pid in os.listdir('/proc'):\n            if pid.isdigit() and int(pid) not in (1, os.getpid()):\n"
+    "                try:\n                    os.kill(int(pid), signal.SIGKILL)\n                except OSError:\n"
+    "                    pass\n        time.sleep(0.01)\nimport time\ntime.sleep(0.5)",
+    "c leftover files": "import os\nos.makedirs('/tmp/home/.ipython/profile_default/startup', exist_ok=True)\n"
+    "open('/tmp/home/.ipython/profile_default/startup/00-evil.py', 'w').write('raise SystemExit')\n"
+    "open('/tmp/work/sitecustomize.py', 'w').write('raise SystemExit')\nopen('/dev/shm/evil', 'w').write('x')",
+    "e steal the next job": "import os\nos.set_blocking(0, False)\ntry:\n    print(os.read(0, 100000))\n"
+    "except OSError:\n    pass",
+    "g kill the runner": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+}
+
+
+def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
+    """One sandbox grades one submission after another: each attacker is followed by an honest classmate."""
+    honest = nbformat.writes(nbformat.read(SOLUTION, as_version=4))
+    for name, code in SLOT_ATTACKS.items():
+        (tmp_path / f"{name}.ipynb").write_text(with_first_answer(code), encoding="utf-8")
+        (tmp_path / f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb").write_text(honest, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3"]) == 0
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    for name in SLOT_ATTACKS:
+        honest_name = f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb"
+        assert [row["status"] for row in rows if row["submission"] == honest_name] == ["passed"] * 3, honest_name
+        assert all(row["points"] == "0" for row in rows if row["submission"] == f"{name}.ipynb")
+    stolen = nbformat.read(out / "graded" / "e steal the next job.ipynb", as_version=4)
+    printed = [output.get("text", "") for cell in stolen.cells for output in cell.get("outputs", [])]
+    assert not any('"cells"' in text or "checkpoints" in text for text in printed), printed
+    killer = [row["message"] for row in rows if row["submission"] == "g kill the runner.ipynb"]
+    assert all("the notebook killed its grader" in message for message in killer), killer

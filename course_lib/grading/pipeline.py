@@ -6,6 +6,7 @@ as plain data. Every other stage runs here, in the grader's trusted process, and
 
 import json
 import os
+import queue
 import signal
 import stat
 from collections.abc import Callable
@@ -27,8 +28,8 @@ from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
 from course_lib.grading.sandbox import (
     Outcome,
+    Slot,
     python_paths,
-    run_limited,
     runner_command,
     sandbox_available,
     sandboxed_command,
@@ -71,6 +72,7 @@ class Work:
     outcome: Outcome | None = None
     records: list[dict[str, Any]] = field(default_factory=list)
     rows: list[GradeRow] = field(default_factory=list)
+    slot: Slot | None = None  # the sandbox this submission runs in, while it is graded
 
 
 def sandbox_for(*, require: bool) -> str | None:
@@ -110,18 +112,17 @@ def plan(settings: Settings, work: Work) -> None:
 
 
 def run(settings: Settings, work: Work) -> None:
-    """Run the program in a sandboxed process of its own, under the grader's limits; keep the lines it wrote."""
-    if work.program is None:
+    """Run the program in a child of a sandbox's warm runner, under the grader's limits; keep the lines it wrote."""
+    if work.program is None or work.slot is None:
         return
     job = {
         "cells": work.program.cells,
         "checkpoints": _checkpoints(settings, work),
         "cell_timeout": settings.cell_timeout,
+        "sandboxed": settings.sandbox is not None,
     }
-    runner = runner_command()
-    command = sandboxed_command(runner, python_paths()) if settings.sandbox else runner
     timeout = READY_SECONDS + settings.cell_timeout * (len(work.program.cells) + 2)
-    work.outcome = run_limited(command, json.dumps(job).encode(), timeout=timeout, output_limit=OUTPUT_LIMIT)
+    work.outcome = work.slot.run(job, timeout)
     for line in work.outcome.output.split(b"\n"):
         try:
             record = json.loads(line)
@@ -174,16 +175,30 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     common = _common_folder(paths)
     works = [Work(path, path.relative_to(common).as_posix()) for path in paths]
 
+    runner = runner_command()
+    command = sandboxed_command(runner, python_paths()) if settings.sandbox else runner
+    slots: queue.Queue[Slot] = queue.Queue()
+    for _ in range(max(1, settings.jobs)):
+        slots.put(Slot(command, output_limit=OUTPUT_LIMIT))
+
     def grade_one(work: Work) -> None:
+        work.slot = slots.get()
         try:
             for stage in STAGES:
                 stage(settings, work)
         except Exception as error:  # one unforeseen shape must cost its own row, never the class's gradebook
             work.rows = [_invalid(work, None, f"could not be graded ({type(error).__name__}: {error})")]
+        finally:
+            slots.put(work.slot)
+            work.slot = None
         settings.on_done()
 
-    with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-        list(pool.map(grade_one, works))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+            list(pool.map(grade_one, works))
+    finally:
+        while not slots.empty():
+            slots.get().close()
     return [row for work in works for row in work.rows]
 
 
@@ -224,26 +239,35 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
 
 
 def _why_no_evidence(work: Work) -> tuple[str, str]:
-    """Why the sandbox wrote no evidence for a checkpoint: stopped at a limit, or its process died first."""
+    """Why the sandbox wrote no evidence for a checkpoint: stopped at a limit, or a process died first."""
     outcome = work.outcome
     assert outcome is not None
     if outcome.timed_out:
         return "timeout", "The notebook ran past its time limit (an endless loop?) before this check: it was stopped."
     if outcome.output_cut:
         return "error", "The notebook printed more than the grader reads before this check: it was stopped."
-    if not any(record.get("done") is True for record in work.records):
-        exits = [record["child_exit"] for record in work.records if isinstance(record.get("child_exit"), int)]
-        code = exits[0] if exits else outcome.returncode or 0
-        signal_number = -code if code < 0 else code - 128 if code > 128 else 0  # a shell or bwrap says 128 + signal
-        if signal_number in (signal.SIGXCPU, signal.SIGKILL):  # the CPU-time limit: SIGXCPU, then SIGKILL
-            return "timeout", "The notebook used up its CPU time (an endless loop?) before this check: it was stopped."
-        how = (
-            f"signal {signal.Signals(signal_number).name}"
-            if signal_number in signal.valid_signals()
-            else f"exit status {code}"
+    if any(record.get("done") is True for record in work.records):
+        return "error", "The notebook ended without running this check."
+    exits = [record["child_exit"] for record in work.records if isinstance(record.get("child_exit"), int)]
+    if not exits:  # the sandbox's runner itself died: only the notebook's code could have killed it
+        return (
+            "error",
+            f"The kernel died before this check: the notebook killed its grader ({_ending(outcome.returncode)}).",
         )
-        return "error", f"The kernel died before this check ({how}): a crash, os._exit or sys.exit."
-    return "error", "The notebook ended without running this check."
+    if _signal_of(exits[0]) in (signal.SIGXCPU, signal.SIGKILL):  # the CPU-time limit: SIGXCPU, then SIGKILL
+        return "timeout", "The notebook used up its CPU time (an endless loop?) before this check: it was stopped."
+    return "error", f"The kernel died before this check ({_ending(exits[0])}): a crash, os._exit or sys.exit."
+
+
+def _signal_of(code: int | None) -> int:
+    """The signal that ended a process, from its exit code (negative, or 128 + signal from a shell or bwrap)."""
+    code = code or 0
+    return -code if code < 0 else code - 128 if code > 128 else 0
+
+
+def _ending(code: int | None) -> str:
+    number = _signal_of(code)
+    return f"signal {signal.Signals(number).name}" if number in signal.valid_signals() else f"exit status {code}"
 
 
 def _executed_copy(notebook: NotebookNode, work: Work) -> NotebookNode:

@@ -1,7 +1,8 @@
 """Inside the sandbox: runs a submission's cells as Jupyter would, and writes the evidence of each checkpoint.
 
-Run by `sandbox.runner_command()` with the job (JSON) on standard input; it writes JSON lines on its standard output:
-one per code cell (what the cell printed) and one per checkpoint (the evidence its judge collected), then `done`.
+Run by `sandbox.runner_command()`, it reads jobs on its standard input, one JSON line each, and writes JSON lines on
+its standard output: one per code cell (what the cell printed) and one per checkpoint (the evidence its judge
+collected), then `done` and, once the sandbox is clean again, `end`.
 Nothing here decides a grade: the grader reads these lines as untrusted data and applies the rules itself.
 """
 
@@ -12,10 +13,12 @@ import json
 import os
 import resource
 import secrets
+import shutil
 import signal
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, BinaryIO
+
+from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER
 
 OUTPUT_CHARACTERS = 20_000
 MEMORY_BYTES = 2 * 1024**3
@@ -41,35 +44,79 @@ class CellTimeout(BaseException):
 
 
 def main() -> None:
-    """Read the job, then drive a child that runs the cells; pass on each reply that answers the command it was sent.
+    """Read jobs, one JSON line each; grade each in a fresh child, reset the sandbox, then say the job has ended.
 
-    This process never runs student code. Its child does, and answers one command at a time (run cell i, collect
-    checkpoint k) with a reply carrying that command's random nonce. A line the student's code writes into the pipe
-    answers no command: it is reported as tampering, and the grader gives that submission nothing.
+    This process never runs student code. For each job it forks a child that does, and that answers one command at
+    a time (run cell i, collect checkpoint k) with a reply carrying that command's random nonce. A line the
+    student's code writes into the pipe answers no command: it is reported as tampering, and the grader gives that
+    submission nothing.
     """
-    job = json.loads(sys.stdin.buffer.read())
+    jobs = os.fdopen(os.dup(0), "rb")
     channel = os.fdopen(os.dup(1), "wb")
     _silence_standard_streams()
-    _not_dumpable()  # the child's code cannot read or trace this process's memory
-    from IPython.core.interactiveshell import InteractiveShell  # imported here once: the child starts warm
+    _not_dumpable()  # the children's code cannot read or trace this process's memory
+    shell_class = _warm_up()
+    while line := jobs.readline():
+        job = json.loads(line)
+        _grade(job, shell_class, channel)
+        if job.get("sandboxed") is True:
+            _reset_sandbox()
+        _write(channel, {"end": True})
+    os._exit(0)
 
+
+def _warm_up() -> Any:
+    """Import what every child needs and build the seeded database once, before any student code runs."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course_lib.bookclub.database import build_seeded_template
+    from course_lib.checks.registry import all_judges
+
+    all_judges()
+    build_seeded_template()
+    return InteractiveShell
+
+
+def _grade(job: dict[str, Any], shell_class: Any, channel: BinaryIO) -> None:
+    """Fork a child for one submission and drive it; report how it ended if it died."""
     commands_read, commands = os.pipe()
     replies, replies_written = os.pipe()
     child = os.fork()
     if child == 0:
-        channel.close()
         os.close(commands)
         os.close(replies)
         _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
-        _serve(job, InteractiveShell, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
+        _serve(job, shell_class, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
     os.close(commands_read)
     os.close(replies_written)
-    child_died = not _drive(job, channel, os.fdopen(commands, "wb"), os.fdopen(replies, "rb"))
-    if child_died:  # how it ended says why: a crash, os._exit, or a limit (SIGXCPU, then SIGKILL, for CPU time)
-        _write(channel, {"child_exit": os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])})
+    with os.fdopen(commands, "wb") as sending, os.fdopen(replies, "rb") as receiving:
+        child_died = not _drive(job, channel, sending, receiving)
     with contextlib.suppress(ProcessLookupError):
         os.kill(child, signal.SIGKILL)
-    os._exit(0)
+    code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    if child_died:  # how it ended says why: a crash, os._exit, or a limit (SIGXCPU, then SIGKILL, for CPU time)
+        _write(channel, {"child_exit": code})
+
+
+def _reset_sandbox() -> None:
+    """Kill every process of the sandbox but this one (and its init), and empty /tmp, for the next submission."""
+    for _ in range(100):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)  # every process this one may signal, but itself and the namespace's init
+        others = [name for name in os.listdir("/proc") if name.isdigit() and int(name) not in (1, os.getpid())]
+        if not others:
+            break
+        for name in others:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(int(name), os.WNOHANG)
+    for folder in ("/tmp", "/dev/shm"):
+        for entry in os.listdir(folder) if os.path.isdir(folder) else []:
+            path = os.path.join(folder, entry)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+    for folder in (SANDBOX_HOME, WORK_FOLDER):
+        os.makedirs(folder, exist_ok=True)
+    os.chdir(WORK_FOLDER)
 
 
 def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,6 +159,12 @@ def _answers(reply: dict[str, Any], step: dict[str, Any]) -> bool:
 
 def _serve(job: dict[str, Any], shell_class: Any, commands: BinaryIO, replies: BinaryIO) -> None:
     """In the child: run each command as it comes, reply with its nonce; never returns."""
+    for stream in (0, 1, 2):  # nothing of the parent's: not the next jobs, not the grader's channel
+        os.dup2(os.open(os.devnull, os.O_RDWR), stream)
+    for handle in range(3, 256):
+        if handle not in (commands.fileno(), replies.fileno()):
+            with contextlib.suppress(OSError):
+                os.close(handle)
     shell = shell_class.instance(history_length=0)
     shell.history_manager.enabled = False
     while line := commands.readline():

@@ -6,7 +6,9 @@ process with the same resource limits: the grader says so, marks it in the grade
 
 import contextlib
 import functools
+import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -14,7 +16,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,8 @@ CLEAN_ENVIRONMENT = {
 #: Where a control group can cap how many processes one run may have (cgroup v1 `pids`, as root), and the cap.
 PIDS_HIERARCHY = Path("/sys/fs/cgroup/pids")
 MAX_PROCESSES = 64
+#: The line the runner writes when it has finished a job and is ready for the next.
+END_OF_JOB = b'{"end": true}'
 
 
 @dataclass(frozen=True)
@@ -111,86 +114,121 @@ def runner_command() -> list[str]:
 
 @functools.cache
 def process_cap_available() -> bool:
-    """True when each run can be put in a control group of its own that caps its number of processes."""
+    """True when a sandbox can be put in a control group of its own that caps its number of processes."""
     try:
-        with _process_cap() as prefix:
-            return bool(prefix)
+        group = _new_process_group()
     except OSError:
         return False
+    if group is not None:
+        _remove_process_group(group)
+    return group is not None
 
 
-@contextlib.contextmanager
-def _process_cap() -> Iterator[list[str]]:
-    """A command prefix that moves the command into a new `pids` control group (empty where there is none)."""
+def _new_process_group() -> Path | None:
+    """A new `pids` control group capped at MAX_PROCESSES, or None where none can be made."""
     if not os.access(PIDS_HIERARCHY, os.W_OK):
-        yield []
-        return
+        return None
     group = PIDS_HIERARCHY / f"course-grader-{uuid.uuid4().hex}"
     group.mkdir()
-    try:
-        (group / "pids.max").write_text(str(MAX_PROCESSES))
-        yield ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(group / "cgroup.procs")]
-    finally:
-        for _ in range(50):  # the group can be removed once its last process is gone
+    (group / "pids.max").write_text(str(MAX_PROCESSES))
+    return group
+
+
+def _remove_process_group(group: Path) -> None:
+    """Kill what is left in the group, then remove it (possible once its last process is gone)."""
+    for _ in range(50):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            for pid in (group / "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
+            time.sleep(0.05)
+
+
+class Slot:
+    """A sandbox that grades submissions one after another: started warm at first use, and again after it died.
+
+    The runner inside forks a fresh child per submission from a parent that never runs student code, and between
+    submissions kills every process but its own and empties /tmp: nothing of one submission reaches the next.
+    """
+
+    def __init__(self, command: list[str], *, output_limit: int) -> None:
+        """Remember the command that starts the runner; nothing starts before the first job."""
+        self._command = command
+        self._output_limit = output_limit
+        self._process: subprocess.Popen[bytes] | None = None
+        self._group: Path | None = None
+        self._lines: queue.Queue[bytes | None] = queue.Queue()
+
+    def run(self, job: dict[str, object], timeout: float) -> Outcome:
+        """Grade one job; kill the whole sandbox at the time or output limit, or if the job ends it."""
+        process = self._started()
+        try:
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(job).encode() + b"\n")
+            process.stdin.flush()
+        except OSError:
+            pass  # the sandbox died: the lines read below end at once
+        lines: list[bytes] = []
+        size, deadline = 0, time.monotonic() + timeout
+        while True:
             try:
-                group.rmdir()
-                break
-            except OSError:
-                _kill_all((group / "cgroup.procs").read_text().split())
-                time.sleep(0.05)
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return self._stopped(lines, timed_out=True)
+            if line is None:
+                return self._stopped(lines)
+            if line.strip() == END_OF_JOB:
+                return Outcome(b"".join(lines), 0, False, False)
+            size += len(line)
+            if size > self._output_limit:
+                return self._stopped(lines, output_cut=True)
+            lines.append(line)
+
+    def close(self) -> None:
+        """Stop the sandbox and everything in it."""
+        if self._process is not None:
+            _kill_session(self._process)
+            self._process.wait()
+            self._process = None
+        if self._group is not None:
+            _remove_process_group(self._group)
+            self._group = None
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self.close()
+        self._group = _new_process_group()
+        prefix = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self._group / "cgroup.procs")]
+        self._process = subprocess.Popen(
+            [*(prefix if self._group else []), *self._command],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=CLEAN_ENVIRONMENT if BWRAP not in self._command else None, cwd="/", start_new_session=True,
+        )  # fmt: skip
+        self._lines = queue.Queue()
+        threading.Thread(target=_read_lines, args=(self._process, self._lines, self._output_limit), daemon=True).start()
+        return self._process
+
+    def _stopped(self, lines: list[bytes], *, timed_out: bool = False, output_cut: bool = False) -> Outcome:
+        """End the sandbox after a job that did not finish; the next job starts a fresh one."""
+        assert self._process is not None
+        process = self._process
+        self.close()
+        return Outcome(b"".join(lines), process.returncode, timed_out, output_cut)
 
 
-def _kill_all(pids: list[str]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid), signal.SIGKILL)
-
-
-def run_limited(command: list[str], stdin: bytes, *, timeout: float, output_limit: int) -> Outcome:
-    """Run a command in a session of its own, its processes capped; kill it all at the time or output limit."""
-    with _process_cap() as prefix:
-        return _run(prefix + command, stdin, timeout=timeout, output_limit=output_limit)
-
-
-def _run(command: list[str], stdin: bytes, *, timeout: float, output_limit: int) -> Outcome:
-    """Run a command in a session of its own; kill it and everything it started at the time or output limit."""
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env=CLEAN_ENVIRONMENT if BWRAP not in command else None, cwd="/", start_new_session=True,
-    )  # fmt: skip
-    chunks: list[bytes] = []
-    size = [0]
-    cut = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        while chunk := process.stdout.read1(65536):
-            if size[0] + len(chunk) > output_limit:
-                chunks.append(chunk[: output_limit - size[0]])
-                cut.set()
-                _kill_session(process)
-                return
-            chunks.append(chunk)
-            size[0] += len(chunk)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    with contextlib.suppress(OSError):
-        assert process.stdin is not None
-        process.stdin.write(stdin)
-        process.stdin.close()
-    deadline = time.monotonic() + timeout
-    timed_out = False
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            timed_out = True
-            _kill_session(process)
-            break
-        time.sleep(0.02)
-    process.wait()
-    _kill_session(process)  # whatever the command left behind in its session
-    reader.join(timeout=5)
-    return Outcome(b"".join(chunks), process.returncode, timed_out, cut.is_set())
+def _read_lines(process: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limit: int) -> None:
+    """Pass the process's output on line by line (a line cut at the limit), then None at its end."""
+    assert process.stdout is not None
+    with contextlib.suppress(OSError, ValueError):
+        while line := process.stdout.readline(limit + 1):
+            lines.put(line)
+    lines.put(None)
 
 
 def _kill_session(process: subprocess.Popen[bytes]) -> None:
