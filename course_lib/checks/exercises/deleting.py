@@ -45,7 +45,7 @@ def _collect_delete(attempt: Attempt) -> Evidence:
 def judge_delete(evidence: Evidence) -> Finding:
     """The replayed answer: reader 123 and, through the cascade, her rows must be gone."""
     problem = one_problem("ann", evidence["ann"], Reader, 123)
-    if problem and "There is no variable" in problem:
+    if problem and evidence["ann"]["kind"] == "missing":
         return mistake(problem)
     if evidence["replay_error"]:
         return mistake(evidence["replay_error"])
