@@ -76,7 +76,7 @@ SAVEPOINT_MISTAKES = {
     ),
     "mia never added": (
         "savepoint = db.session.begin_nested()\n" + LEO + "savepoint.rollback()\ndb.session.commit()",
-        "Mia (mia.wong@example.com) is not in the database",
+        "Mia (mia.wong@example.com) is not in the database: add her before the savepoint, and keep her.",
     ),
 }
 

@@ -119,6 +119,10 @@ DELETE_MISTAKES = {
         SAM + "del sam\ndb.session.flush()\ndb.session.rollback()",
         "del sam only forgets the Python name",
     ),
+    "a DELETE statement around the session": (
+        SAM + "db.session.execute(delete(Reader).where(Reader.id == 345))\ndb.session.rollback()",
+        "You deleted with a DELETE statement, around the session",
+    ),
     "no delete at all": (SAM + "db.session.flush()\ndb.session.rollback()", "Your cell never deletes reader 345"),
     "the wrong reader": (
         SAM + "db.session.delete(db.session.get(Reader, 450))\ndb.session.flush()\ndb.session.rollback()",

@@ -10,7 +10,6 @@ from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit
 from course_lib.checks.judging.replay import flush_error, replay_error, replayed
 from course_lib.checks.judging.rows import describe, identities, lookup, one_problem, rows_problem
 from course_lib.checks.judging.source_code import calls, parse
-from course_lib.checks.judging.transactions import COMMIT as COMMIT_EVENT
 from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
 from course_lib.checks.judging.transactions import first, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
@@ -118,7 +117,7 @@ SAM_ROWS = {"Reader": {345}, "Review": {112, 114}, "Annotation": {333}}  # reade
 
 
 def _collect_undo(attempt: Attempt) -> Evidence:
-    with watched_replay(attempt) as (namespace, error, events, _statements):
+    with watched_replay(attempt) as (namespace, error, events, statements):
         if error is not None:
             return {"replay_error": replay_error(error), "source": attempt.answer.source}
         sam = namespace.get("sam")
@@ -126,6 +125,7 @@ def _collect_undo(attempt: Attempt) -> Evidence:
             "replay_error": None,
             "source": attempt.answer.source,
             "events": events,
+            "delete_statement": any(statement.startswith("DELETE FROM reader") for statement in statements),
             "sam": _state_name(sam) if isinstance(sam, Reader) else "missing",
             "sam_is_345": isinstance(sam, Reader) and inspect(sam).identity == (345,),
         }
@@ -142,16 +142,14 @@ def judge_undo(evidence: Evidence) -> Finding:
     if evidence["replay_error"]:
         return mistake(evidence["replay_error"])
     events, source = evidence["events"], evidence["source"]
-    if (problem := _undo_delete_problem(events, source)) is not None:
+    if (problem := _undo_delete_problem(events, source, evidence["delete_statement"])) is not None:
         return mistake(problem)
     kept = {name: set(ids) for name, ids in evidence["kept"].items()}
-    if 345 not in kept["Reader"]:
-        if first(events, COMMIT_EVENT) is not None:
-            return mistake(
-                "You committed the delete before rolling back: the commit made it permanent, so the rollback had "
-                "nothing to undo and Sam is gone for good. Roll back instead of committing.",
-            )
-        return mistake("Reader 345 is not in the database any more: the delete must be undone, not kept.")
+    if 345 not in kept["Reader"]:  # a DELETE survives the check's own rollback only when it was committed
+        return mistake(
+            "You committed the delete before rolling back: the commit made it permanent, so the rollback had "
+            "nothing to undo and Sam is gone for good. Roll back instead of committing.",
+        )
     if kept != SAM_ROWS:
         lost = sorted(f"{name.lower()} {id_}" for name, ids in SAM_ROWS.items() for id_ in ids - kept[name])
         return mistake(
@@ -171,13 +169,19 @@ def judge_undo(evidence: Evidence) -> Finding:
     )
 
 
-def _undo_delete_problem(events: list[str], source: str) -> str | None:
-    """Rule: why no DELETE of reader 345 was sent (None when one was)."""
+def _undo_delete_problem(events: list[str], source: str, delete_statement: bool) -> str | None:
+    """Rule: why no DELETE of reader 345 was sent through the session (None when one was)."""
     deleted = [name.rsplit(" ", 1)[-1] for name in events if name.startswith("deleted Reader ")]
-    if "345" in deleted:
+    cascaded = any(name.startswith("deleted Review ") for name in events)
+    if "345" in deleted and cascaded:
         return None
-    if deleted:
+    if deleted and "345" not in deleted:
         return f"You deleted reader {', '.join(deleted)}, not reader 345 (the wrong row)."
+    if delete_statement:
+        return (
+            "You deleted with a DELETE statement, around the session: it skips the cascade to Sam's reviews and "
+            "annotation, and sam never learns of it. Delete through the session: db.session.delete(sam)."
+        )
     tree = parse(source)
     if not calls(tree, "delete"):
         if any(isinstance(node, ast.Delete) for node in ast.walk(tree)):

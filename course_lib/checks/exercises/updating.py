@@ -10,7 +10,6 @@ from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit
 from course_lib.checks.judging.replay import flush_error, replay_error, replayed
 from course_lib.checks.judging.rows import row_checkpoint
 from course_lib.checks.judging.source_code import calls, compares_attribute, creates, parse
-from course_lib.checks.judging.transactions import COMMIT as COMMIT_EVENT
 from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
 from course_lib.checks.judging.transactions import first, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
@@ -163,13 +162,11 @@ def judge_rollback(evidence: Evidence) -> Finding:
     events, source = evidence["events"], evidence["source"]
     if problem := _july_problem(events, evidence["update_sent"]):
         return mistake(problem)
-    if evidence["saved_month"] != "June":
-        if first(events, COMMIT_EVENT) is not None:
-            return mistake(
-                f"You committed {TRIED!r} before rolling back: the commit ended the transaction, so the rollback had "
-                f"nothing to undo and the database keeps {evidence['saved_month']!r}. Roll back instead of committing.",
-            )
-        return mistake(f"The database says {evidence['saved_month']!r} for book 19: it should still say 'June'.")
+    if evidence["saved_month"] != "June":  # a change survives the check's own rollback only when it was committed
+        return mistake(
+            f"You committed {TRIED!r} before rolling back: the commit ended the transaction, so the rollback had "
+            f"nothing to undo and the database keeps {evidence['saved_month']!r}. Roll back instead of committing.",
+        )
     book = evidence.get("book_19")
     if book is None:
         return mistake("book_19 is no longer book 19 from the session: keep book 19 in book_19, then change it.")
