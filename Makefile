@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The kit's IPython kernel settings, read by every kernel the venv's Python starts (see the file).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 LITE_VENV ?= .venv-lite
 LITE_INSTALLED := $(LITE_VENV)/.installed
 LESSON ?= notebooks/01_the_database.ipynb
@@ -15,13 +17,17 @@ AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 .PHONY: setup lab app test build bench lite bench-lite clean
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) $(KERNEL_CONFIG)
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
+
+$(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(INSTALLED)
+	mkdir -p $(dir $@)
+	cp etc/ipython/ipython_kernel_config.py $@
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(AS_ROOT) $(LAB_FLAGS) $(LESSON)

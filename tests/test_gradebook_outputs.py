@@ -77,8 +77,8 @@ def test_one_record_per_student_the_best_file_counts_and_what_is_missing_counts_
     ]
     records = student_records(rows, load_manifest())
     assert [(r.submitter.name, r.points, r.total, r.maximum) for r in records] == [
-        ("leeann", {"the_database": 0, "add_rollback": 2}, 2, 7),
-        ("smithbob", {"the_database": 1, "add_rollback": 0}, 1, 7),
+        ("leeann", {"the_database": 0, "add_rollback": 2}, 2, 8),
+        ("smithbob", {"the_database": 1, "add_rollback": 0}, 1, 8),
     ]
     assert records[0].counted == {"add_rollback": "leeann_7_2_03_add_and_rollback-1.ipynb"}
 
@@ -88,8 +88,8 @@ def test_students_csv_has_a_column_per_exercise_in_course_order_then_total_max_a
     text = students_csv(student_records(rows, load_manifest()))
     assert text.splitlines() == [
         "student,student_id,add_rollback,total,max,percent",
-        "Ann Lee,1,2,2,3,66.67",
-        "Bo Ek,2,0,0,3,0.00",
+        "Ann Lee,1,2,2,4,50.00",
+        "Bo Ek,2,0,0,4,0.00",
     ]
 
 
@@ -97,7 +97,7 @@ def test_invalid_files_count_zero_of_their_exercises_real_maximum(tmp_path):
     write_gradebook([invalid("a.ipynb"), invalid("b.ipynb", exercise="")], tmp_path, load_manifest())
     rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
     assert [(row["submission"], row["points"], row["max_points"]) for row in rows] == [
-        ("a.ipynb", "0", "3"),
+        ("a.ipynb", "0", "4"),
         ("b.ipynb", "0", "0"),
     ]
 
@@ -117,7 +117,7 @@ def test_canvas_csv_follows_the_gradebook_import_header_and_matches_on_the_canva
         "Section",
         "Adding readers, and rolling back when a commit fails",
     ]
-    assert table[1][0] == "Points Possible" and table[1][5] == "3"
+    assert table[1][0] == "Points Possible" and table[1][5] == "4"
     assert table[2:] == [["Bo Ek", "", "", "", "", "1"], ["leeann", "1001", "", "", "", "3"]]
 
 
@@ -126,8 +126,8 @@ def test_moodle_csv_is_a_grading_worksheet_matching_on_participant_identifiers()
     table = list(csv.DictReader(io.StringIO(moodle_csv(student_records(rows, load_manifest())))))
     assert {"Identifier", "Grade", "Last modified (grade)"} <= set(table[0])  # what Moodle's importer requires
     assert [(row["Identifier"], row["Full name"], row["Grade"]) for row in table] == [
-        ("Participant 1001", "Ann Lee", "66.67"),
-        ("", "leeann", "100.00"),
+        ("Participant 1001", "Ann Lee", "50.00"),
+        ("", "leeann", "75.00"),
     ]
 
 

@@ -45,7 +45,12 @@ def drop_markers_and_tags(notebook):
 
 def malformed_metadata(notebook):
     shapes = iter(
-        [{"tags": ["answer"], "course": 5}, {"tags": 7}, {"tags": ["answer"], "course": {"checkpoint": ["x"]}}]
+        [
+            {"tags": ["answer"], "course": 5},
+            {"tags": 7},
+            {"tags": ["answer"], "course": {"checkpoint": ["x"]}},
+            {"tags": "answer", "course": []},
+        ]
     )
     for cell in notebook.cells:
         if "answer" in cell.metadata.get("tags", []):
@@ -149,20 +154,20 @@ def messages(graded, name: str) -> str:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("right/solution.ipynb", ["passed", "passed", "passed"]),
-        ("right/other style (1).ipynb", ["passed", "passed", "passed"]),
-        ("right/no metadata or marker.ipynb", ["passed", "passed", "passed"]),
-        ("mistake/no try.ipynb", ["passed", "passed", "failed"]),
-        ("mistake/unsolved.ipynb", ["failed", "failed", "failed"]),
-        ("hostile/endless loop.ipynb", ["passed", "timeout", "failed"]),
-        ("hostile/huge output.ipynb", ["passed", "passed", "passed"]),
-        ("hostile/fake checks.ipynb", ["failed", "failed", "failed"]),
-        ("hostile/skip tags.ipynb", ["failed", "failed", "failed"]),
-        ("hostile/malformed metadata.ipynb", ["passed", "passed", "passed"]),
-        ("hostile/warnings on stderr.ipynb", ["passed", "passed", "passed"]),
+        ("right/solution.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("right/other style (1).ipynb", ["passed", "passed", "passed", "passed"]),
+        ("right/no metadata or marker.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("mistake/no try.ipynb", ["passed", "passed", "failed", "passed"]),
+        ("mistake/unsolved.ipynb", ["failed", "failed", "failed", "failed"]),
+        ("hostile/endless loop.ipynb", ["passed", "timeout", "failed", "timeout"]),
+        ("hostile/huge output.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("hostile/fake checks.ipynb", ["failed", "failed", "failed", "failed"]),
+        ("hostile/skip tags.ipynb", ["failed", "failed", "failed", "failed"]),
+        ("hostile/malformed metadata.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("hostile/warnings on stderr.ipynb", ["passed", "passed", "passed", "passed"]),
         ("broken/not json.ipynb", ["invalid"]),
         ("broken/empty.ipynb", ["invalid"]),
-        ("broken/Ünïcödé 名前 03_add_and_rollback.ipynb", ["passed", "passed", "passed"]),
+        ("broken/Ünïcödé 名前 03_add_and_rollback.ipynb", ["passed", "passed", "passed", "passed"]),
     ],
 )
 def test_each_submission_gets_its_verdict(graded, name, expected):
@@ -177,9 +182,9 @@ def test_the_mistake_is_named_in_the_gradebook(graded):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("tampering/look-alike check.ipynb", ["failed", "failed", "failed"]),
-        ("tampering/tracebacks off.ipynb", ["passed", "passed", "passed"]),
-        ("tampering/input transformer.ipynb", ["passed", "passed", "passed"]),
+        ("tampering/look-alike check.ipynb", ["failed", "failed", "failed", "failed"]),
+        ("tampering/tracebacks off.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("tampering/input transformer.ipynb", ["passed", "passed", "passed", "passed"]),
     ],
 )
 def test_tampering_with_the_checks_in_the_notebook_changes_no_verdict(graded, name, expected):
@@ -189,9 +194,9 @@ def test_tampering_with_the_checks_in_the_notebook_changes_no_verdict(graded, na
 
 def test_a_dying_kernel_affects_only_its_own_submission(graded):
     assert statuses(graded, "hostile/kernel dies.ipynb")[0] == "passed"
-    assert statuses(graded, "hostile/kernel dies.ipynb")[1:] == ["error", "error"]
+    assert statuses(graded, "hostile/kernel dies.ipynb")[1:] == ["error", "error", "error"]
     assert "The kernel died before this check" in messages(graded, "hostile/kernel dies.ipynb")
-    assert statuses(graded, "right/solution.ipynb") == ["passed"] * 3
+    assert statuses(graded, "right/solution.ipynb") == ["passed"] * 4
 
 
 def test_nbval_markers_in_an_answer_do_not_skip_it(graded):
@@ -211,8 +216,8 @@ def test_submitted_files_are_never_modified(graded):
 def test_summary_report_and_graded_copies_are_written(graded):
     out = graded["out"]
     summary = {row["submission"]: row for row in csv.DictReader((out / "summary.csv").open(encoding="utf-8"))}
-    assert (summary["right/solution.ipynb"]["points"], summary["right/solution.ipynb"]["max_points"]) == ("3", "3")
-    assert summary["mistake/no try.ipynb"]["points"] == "2"
+    assert (summary["right/solution.ipynb"]["points"], summary["right/solution.ipynb"]["max_points"]) == ("4", "4")
+    assert summary["mistake/no try.ipynb"]["points"] == "3"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Hardest checkpoints" in report and "You committed without try/except." in report
     executed = nbformat.read(out / "graded" / "mistake" / "no try.ipynb", as_version=4)
@@ -264,7 +269,7 @@ def test_progress_table_counts_passed_checkpoints_and_names_the_next_task():
 def test_progress_checks_a_students_own_notebooks(tmp_path, capsys):
     (tmp_path / "03_add_and_rollback.ipynb").write_text(submission(), encoding="utf-8")
     assert main(["progress", str(tmp_path), "--jobs", "1"]) == 0
-    assert "03_add_and_rollback.ipynb   3/3   all done" in capsys.readouterr().out
+    assert "03_add_and_rollback.ipynb   4/4   all done" in capsys.readouterr().out
 
 
 def test_a_submission_that_cannot_be_prepared_is_invalid_alone(tmp_path, monkeypatch):

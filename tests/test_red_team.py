@@ -188,8 +188,11 @@ def test_a_hostile_submission_earns_nothing(red_team, name):
 
 
 def test_classmates_get_exactly_what_their_answers_deserve(red_team):
-    assert [row["status"] for row in rows_of(red_team, "classmates/right.ipynb")] == ["passed"] * 3
-    assert [row["status"] for row in rows_of(red_team, "classmates/no try.ipynb")] == ["passed", "passed", "failed"]
+    assert [row["status"] for row in rows_of(red_team, "classmates/right.ipynb")] == ["passed"] * 4
+    # the savepoint's check replays the answers before it, the broken commit cell too: it fails as well
+    assert [row["status"] for row in rows_of(red_team, "classmates/no try.ipynb")] == ["passed", "passed"] + [
+        "failed"
+    ] * 2
 
 
 def test_every_submission_is_unchanged(red_team):
@@ -230,7 +233,7 @@ def test_a_fork_bomb_is_contained(red_team):
 
 def test_lines_forged_into_the_evidence_channel_are_named_tampering(red_team):
     rows = rows_of(red_team, "hostile/forge evidence into every pipe.ipynb")
-    assert [row["status"] for row in rows] == ["error"] * 3
+    assert [row["status"] for row in rows] == ["error"] * 4
     assert all(row["message"].startswith("Suspected tampering, no points") for row in rows)
 
 

@@ -145,10 +145,10 @@ def test_one_run_grades_canvas_and_moodle_downloads_into_a_student_table(graded_
     students = list(csv.reader((out / "students.csv").open(encoding="utf-8")))
     assert students == [
         ["student", "student_id", "the_database", "add_rollback", "total", "max", "percent"],
-        ['"><img src=x onerror=alert(1)>', "78", "0", "3", "3", "7", "42.86"],
-        ["José O'Brien-Smith", "77", "0", "2", "2", "7", "28.57"],
-        ["leeann", "1001", "0", "3", "3", "7", "42.86"],
-        ["smithbob", "1002", "0", "0", "0", "7", "0.00"],
+        ['"><img src=x onerror=alert(1)>', "78", "0", "4", "4", "8", "50.00"],
+        ["José O'Brien-Smith", "77", "0", "3", "3", "8", "37.50"],
+        ["leeann", "1001", "0", "4", "4", "8", "50.00"],
+        ["smithbob", "1002", "0", "0", "0", "8", "0.00"],
     ]
 
 

@@ -7,6 +7,8 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 KERNEL = "python3"
+# The kit's kernel settings (see that file): read by every kernel of a venv made by `make setup`, passed here as well.
+KERNEL_CONFIG = Path(__file__).resolve().parents[2] / "etc" / "ipython" / "ipython_kernel_config.py"
 CELL_TIMEOUT_SECONDS = 120
 # A widget's output names its model by a random id; the HTML and text views beside it are what a stored notebook keeps.
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -22,6 +24,7 @@ def execute(notebook: NotebookNode, folder: Path) -> NotebookNode:
         coalesce_streams=True,
         store_widget_state=False,
         resources={"metadata": {"path": str(folder)}},
+        extra_arguments=[f"--config={KERNEL_CONFIG}"] if KERNEL_CONFIG.exists() else [],
     )
     client.execute()
     for cell in notebook.cells:

@@ -21,7 +21,11 @@ def answer_cells(path: Path) -> list[tuple[str | None, str]]:
 
 
 def run_notebook(cells: list[tuple[str | None, str]], replaced: tuple[str, str] | None = None) -> dict[str, str]:
-    """Run the cells (one answer swapped: checkpoint, source) in an in-process IPython shell; the verdicts."""
+    """Run the cells (one answer swapped: checkpoint, source) in an in-process IPython shell; the verdicts.
+
+    Each checkpoint is judged right after its answer cell, where its check cell stands (as in the notebook and the
+    grader), so that a later cell (say, one that commits) cannot make an earlier mistake look right.
+    """
     from IPython.core.interactiveshell import InteractiveShell
 
     from course_lib.checks.registry import judge
@@ -30,13 +34,14 @@ def run_notebook(cells: list[tuple[str | None, str]], replaced: tuple[str, str] 
 
     shell = InteractiveShell.instance()
     shell.reset(new_session=False)
-    checkpoints = [checkpoint for checkpoint, _ in cells if checkpoint]
+    verdicts = {}
     try:
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
             for checkpoint, source in cells:
                 swapped = replaced is not None and checkpoint == replaced[0]
                 shell.run_cell(replaced[1] if swapped else source, store_history=True)
-            verdicts = {id_: judge(id_, shell.user_ns, ANSWERS.latest, shell.transform_cell) for id_ in checkpoints}
+                if checkpoint:  # judged where its check cell stands, before later cells change the session
+                    verdicts[checkpoint] = judge(checkpoint, shell.user_ns, ANSWERS.latest, shell.transform_cell)
         return {id_: verdict.status.value for id_, verdict in verdicts.items()}
     finally:
         shell.reset(new_session=False)

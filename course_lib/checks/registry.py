@@ -26,6 +26,12 @@ CLOBBERED = "model attributes replaced"  # the key of the evidence when student 
 Evidence = dict[str, Any]
 
 
+class CurrentNamespace(dict):
+    """The student's namespace without leftovers: the names earlier runs of answer cells left behind are in `stale`."""
+
+    stale: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What a check sees: the student's namespace, the latest run of the answer cell and of the ones before it."""
@@ -91,7 +97,9 @@ def judge(
     earlier = tuple(
         run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := latest(id_)) is not None
     )
-    evidence = collect_evidence(checkpoint_id, Attempt(namespace, answer, earlier, transform))
+    current = CurrentNamespace({name: value for name, value in namespace.items() if name not in answer.stale})
+    current.stale = answer.stale & namespace.keys()
+    evidence = collect_evidence(checkpoint_id, Attempt(current, answer, earlier, transform))
     return decide(checkpoint_id, answer.source, None, evidence)
 
 

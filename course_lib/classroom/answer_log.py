@@ -3,8 +3,13 @@
 An answer cell is recognised by its `# answer: <checkpoint>` line; failing that, by the cell id the front end sends
 with each execution (JupyterLab and VS Code do; IPython passes it as `result.info.cell_id`), matched against the
 answer cells of the course's exercise and solution notebooks; failing that, as the cell run just before the check.
+
+It also tells leftovers from the latest run: a name whose latest binding came from a run of an answer cell that has
+run again since without binding it (the student renamed the variable, or removed the line) is *stale*: its value is
+what an earlier attempt left behind, and checks must not judge it as the current answer.
 """
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ class AnswerRun:
     checkpoint: str
     source: str
     error: BaseException | None
+    stale: frozenset[str] = frozenset()  # names left over from earlier runs of answer cells (see the module's note)
 
 
 @cache
@@ -55,6 +61,8 @@ class AnswerLog:
         self._latest: dict[str, tuple[int, AnswerRun]] = {}
         self._by_cell: dict[str, tuple[int, str, BaseException | None]] = {}
         self._previous: tuple[str, BaseException | None] | None = None
+        self._binders: dict[str, tuple[int, frozenset[Any]]] = {}  # name -> (run, the cells) of its latest binding
+        self._last_run_of: dict[Any, int] = {}  # an answer cell (by checkpoint or cell id) -> its latest run
 
     def record(self, source: str, error: BaseException | None, cell_id: str | None = None) -> None:
         """Remember a cell run: by its answer markers, by its cell id, and as the cell a check may follow."""
@@ -67,6 +75,25 @@ class AnswerLog:
         if cell_id:
             self._by_cell[cell_id] = (self._runs, source, error)
         self._previous = None if marked or "start_lesson(" in source else (source, error)
+        self._remember_bindings(source, marked, cell_id)
+
+    def stale_names(self) -> frozenset[str]:
+        """Names whose latest binding came from an answer cell that has run again since without binding them."""
+        return frozenset(
+            name
+            for name, (run, cells) in self._binders.items()
+            if any(self._last_run_of.get(cell, 0) > run for cell in cells)
+        )
+
+    def _remember_bindings(self, source: str, marked: list[str], cell_id: str | None) -> None:
+        cells = {("checkpoint", checkpoint) for checkpoint in marked}
+        if cell_id:
+            cells.add(("cell", cell_id))
+            cells |= {("checkpoint", checkpoint) for checkpoint in answer_cell_ids().get(cell_id, ())}
+        for cell in cells:
+            self._last_run_of[cell] = self._runs
+        for name in bound_names(source):
+            self._binders[name] = (self._runs, frozenset(cells))
 
     def latest(self, checkpoint: str) -> AnswerRun | None:
         """The most recent run of the checkpoint's answer cell, or None if it has not run."""
@@ -77,14 +104,16 @@ class AnswerLog:
             for cell_id, (number, source, error) in self._by_cell.items()
             if checkpoint in ids.get(cell_id, ())
         ]
+        stale = self.stale_names()
         if runs:
-            return max(runs, key=lambda item: item[0])[1]
+            latest = max(runs, key=lambda item: item[0])[1]
+            return AnswerRun(checkpoint, latest.source, latest.error, stale)
         if self._previous is not None:
-            return AnswerRun(checkpoint, *self._previous)
+            return AnswerRun(checkpoint, *self._previous, stale)
         return None
 
     def clear(self) -> None:
-        """Forget every run (the database they changed is gone)."""
+        """Forget every run (the database they changed is gone); which cell bound which name is still known."""
         self._latest.clear()
         self._by_cell.clear()
         self._previous = None
@@ -100,6 +129,31 @@ class AnswerLog:
         info = result.info
         error = result.error_before_exec or result.error_in_exec
         self.record(info.raw_cell or "", error, getattr(info, "cell_id", None))
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a cell's code binds at the top level (assignments in any branch, imports, def, class, for, with)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
 
 
 ANSWERS = AnswerLog()

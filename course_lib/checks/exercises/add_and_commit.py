@@ -95,7 +95,7 @@ def judge_flush(evidence: Evidence) -> Finding:
     if stage in (DISCARDED, FAILED):
         return mistake("kim is not in the session: add it again, then flush.")
     if kim_id["kind"] == "missing":
-        return mistake(missing_message("kim_id"))
+        return mistake(missing_message("kim_id", kim_id.get("leftover") is True))
     if kim_id["kind"] == "none":
         return mistake("kim_id is None: you read kim.id before the flush, while the database had not chosen it.")
     if kim_id.get("value") != kim["identity"] or kim_id["kind"] != "number":

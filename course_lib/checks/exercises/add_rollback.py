@@ -1,4 +1,4 @@
-"""Checkpoints of the add-and-rollback exercise: create Peter, add him, commit him safely."""
+"""Checkpoints of the add-and-rollback exercise: create Peter, add him, commit him safely; undo one insert."""
 
 import ast
 from typing import Any
@@ -18,7 +18,17 @@ from course_lib.checks.judging.commits import (
 )
 from course_lib.checks.judging.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
 from course_lib.checks.judging.rows import describe, lookup, object_problem
-from course_lib.checks.judging.source_code import calls, names_without_calling, try_statements
+from course_lib.checks.judging.source_code import calls, names_without_calling, parse, try_statements
+from course_lib.checks.judging.transactions import COMMIT as COMMITTED_EVENT
+from course_lib.checks.judging.transactions import (
+    ROLLBACK,
+    SAVEPOINT_ROLLBACK,
+    added_values,
+    first,
+    saved_after_rollback,
+    watched_replay,
+)
+from course_lib.checks.judging.transactions import SAVEPOINT as SAVEPOINT_EVENT
 from course_lib.checks.registry import Attempt, Evidence, checkpoint, described_error
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.classroom.journal import id_set_by_hand
@@ -253,3 +263,126 @@ def _caught_names(tries: list[ast.Try], namespace: dict[str, Any]) -> list[str]:
 
 def _qualified_name(kind: type) -> str:
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+# --- the savepoint ---------------------------------------------------------------------------------------------------
+
+SAVEPOINT = "add_rollback.savepoint"
+KEPT = {"name": "Mia", "surname": "Wong", "email": "mia.wong@example.com"}  # added before the savepoint: kept
+UNDONE = {"name": "Leo", "surname": "Park", "email": "leo.park@example.com"}  # added inside it: undone
+
+
+def _collect_savepoint(attempt: Attempt) -> Evidence:
+    with watched_replay(attempt) as (_, error, events, _statements):
+        if error is not None:
+            return {"replay_error": replay_error(error), "source": attempt.answer.source}
+        session_active = bool(db.session.is_active)
+        people = {"mia": KEPT["email"], "leo": UNDONE["email"]}
+        with db.session.no_autoflush:
+            in_transaction = {who: _found(email) for who, email in people.items()} if session_active else {}
+        saved = {who: saved_after_rollback(Reader, email=email) for who, email in people.items()}
+    return {
+        "replay_error": None,
+        "source": attempt.answer.source,
+        "events": events,
+        "session_active": session_active,
+        "in_transaction": in_transaction,
+        "saved": saved,
+    }
+
+
+@checkpoint(SAVEPOINT, collect=_collect_savepoint)
+def judge_savepoint(evidence: Evidence) -> Finding:
+    """Replayed with its transaction watched: Mia committed, Leo undone by the savepoint's own rollback, one commit."""
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    events, saved = evidence["events"], evidence["saved"]
+    if problem := _added_problem(added_values(events, "Reader")):
+        return mistake(problem)
+    if first(events, SAVEPOINT_EVENT) is None:
+        if problem := uncalled(evidence, "begin_nested"):
+            return mistake(problem)
+        return mistake(
+            "Your cell never starts a savepoint: call db.session.begin_nested() after adding Mia and before adding "
+            "Leo, and keep what it returns, so that you can roll back to it.",
+        )
+    savepoint, commit = first(events, SAVEPOINT_EVENT), first(events, COMMITTED_EVENT)
+    if (whole := first(events, ROLLBACK)) is not None and whole > savepoint and saved["mia"] is not True:
+        return mistake(
+            "db.session.rollback() rolls back the whole transaction, not only the savepoint: Mia is gone with Leo. "
+            "Call rollback() on the savepoint that db.session.begin_nested() returned instead.",
+        )
+    if saved["leo"] is True or evidence["in_transaction"].get("leo") is True:
+        return mistake(_leo_kept(events, evidence["source"]))
+    if commit is not None and commit < savepoint:
+        return mistake(
+            "You committed before the savepoint: Mia was saved in a transaction of her own, so the savepoint did not "
+            "keep the rest of a transaction. Add Mia, start the savepoint, add Leo, roll the savepoint back, and "
+            "commit once, at the end.",
+        )
+    if saved["mia"] is not True:
+        if commit is None:
+            return mistake(
+                "Mia is not committed: the savepoint undid Leo, but nothing ended the transaction, so a rollback "
+                "would still erase Mia. Call db.session.commit() at the end.",
+            )
+        return mistake(f"Mia ({KEPT['email']}) is not in the database: add her before the savepoint, and keep her.")
+    return passed(
+        "Mia is committed and Leo is not: rolling back the savepoint undid only what followed begin_nested(), and the "
+        "commit kept the rest of the transaction.",
+    )
+
+
+def _added_problem(added: list[dict[str, Any]]) -> str | None:
+    """Rule: a reader added with other values than Mia's and Leo's (None when both were added as the task says)."""
+    wanted = [KEPT, UNDONE]
+    for values in added:
+        if not any(all(values.get(key) == person[key] for key in person) for person in wanted):
+            shown = f"{values.get('name')} {values.get('surname')} ({values.get('email')})"
+            return (
+                f"You added {shown}, but the task asks for Mia Wong ({KEPT['email']}) and Leo Park "
+                f"({UNDONE['email']}), letter for letter."
+            )
+    return None
+
+
+def _leo_kept(events: list[str], source: str) -> str:
+    """Rule: why Leo's insert survived (the source read only to word it: a savepoint's commit, a with block)."""
+    if SAVEPOINT_ROLLBACK in events:
+        return (
+            "Leo is still there although you rolled the savepoint back: he was added before begin_nested(), and "
+            "begin_nested() first flushes what is waiting, so his INSERT happened before the savepoint. Start the "
+            "savepoint first, then add Leo."
+        )
+    if problem := uncalled({"source": source}, "rollback"):
+        return problem
+    if _releases_savepoint(source):
+        return (
+            "Leo is kept: the savepoint was released (its commit(), or a with block that ended without an error), "
+            "which keeps what followed it. Roll the savepoint back instead: savepoint.rollback()."
+        )
+    return (
+        "Leo is kept: you started a savepoint but never rolled it back, so the commit saved Leo with Mia. Keep what "
+        "begin_nested() returns and call its rollback() after adding Leo."
+    )
+
+
+def _releases_savepoint(source: str) -> bool:
+    """Rule helper: a `with ...begin_nested()` block, or commit() called on something other than the session."""
+    tree = parse(source)
+    in_with = any(
+        isinstance(node, ast.With) and any(calls(item.context_expr, "begin_nested") for item in node.items)
+        for node in ast.walk(tree)
+    )
+    return in_with or any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "commit"
+        and not (isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "session")
+        for node in ast.walk(tree)
+    )
+
+
+def _found(email: str) -> bool:
+    """Collect: whether the open transaction holds a reader with that email (pending objects not flushed)."""
+    return db.session.scalar(db.select(Reader.id).filter_by(email=email)) is not None

@@ -1,15 +1,17 @@
-"""Checkpoints of the updating exercise: get book 19, change its month, commit the change."""
+"""Checkpoints of the updating exercise: get book 19, change its month, commit the change, roll a change back."""
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from course_lib.bookclub.models import Book, db
 from course_lib.bookclub.seed import BOOKS
 from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
 from course_lib.checks.judging.replay import flush_error, replay_error, replayed
 from course_lib.checks.judging.rows import row_checkpoint
-from course_lib.checks.judging.source_code import compares_attribute, creates
+from course_lib.checks.judging.source_code import calls, compares_attribute, creates, parse
+from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
+from course_lib.checks.judging.transactions import first, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.protocol import marked_checkpoints
@@ -121,3 +123,105 @@ def _change_problem(books: dict[int, dict[str, Any]], source: str) -> str | None
         return "book 19's month is still 'August': assign the new month to book_19.month."
     case_hint = " (check capitals and spaces)" if str(month).strip().lower() == "june" else ""
     return f"book 19's month is {month!r}, but the task asks for 'June'{case_hint}."
+
+
+# --- rolling an update back ------------------------------------------------------------------------------------------
+
+ROLLBACK = "updating.rollback"
+TRIED = "July"  # the month the answer sets, then rolls back
+
+
+def _collect_rollback(attempt: Attempt) -> Evidence:
+    with watched_replay(attempt, watch=(Book.month,)) as (namespace, error, events, statements):
+        if error is not None:
+            return {"replay_error": replay_error(error), "source": attempt.answer.source}
+        evidence: Evidence = {
+            "replay_error": None,
+            "source": attempt.answer.source,
+            "events": events,
+            "update_sent": any(statement.startswith("UPDATE book") for statement in statements),
+            "session_active": bool(db.session.is_active),
+        }
+        book = namespace.get("book_19")
+        if isinstance(book, Book) and db.session.is_active:
+            state = inspect(book)
+            evidence["book_19"] = {
+                "detached": bool(state.detached),
+                "modified": bool(not state.detached and db.session.is_modified(book)),
+                "month": state.dict.get("month") if state.detached else book.month,
+            }
+        evidence["saved_month"] = _saved_month()
+    return evidence
+
+
+@checkpoint(ROLLBACK, collect=_collect_rollback)
+def judge_rollback(evidence: Evidence) -> Finding:
+    """Replayed with its transaction watched: July set, then thrown away by a rollback; June everywhere again."""
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    events, source = evidence["events"], evidence["source"]
+    if problem := _july_problem(events, evidence["update_sent"]):
+        return mistake(problem)
+    if evidence["saved_month"] != "June":  # a change survives the check's own rollback only when it was committed
+        return mistake(
+            f"You committed {TRIED!r} before rolling back: the commit ended the transaction, so the rollback had "
+            f"nothing to undo and the database keeps {evidence['saved_month']!r}. Roll back instead of committing.",
+        )
+    book = evidence.get("book_19")
+    if book is None:
+        return mistake("book_19 is no longer book 19 from the session: keep book 19 in book_19, then change it.")
+    if book["detached"] is True:
+        return mistake(
+            f"You took book_19 out of the session (expunge): the database never got {TRIED!r}, but book_19 is no "
+            f"longer tracked and still says {book['month']!r} in memory. db.session.rollback() throws the change "
+            "away and expires book_19, so that it reloads 'June'.",
+        )
+    if first(events, ROLLBACK_EVENT) is None:
+        return mistake(_no_rollback(book, source))
+    if book["month"] != "June" or book["modified"] is True:
+        return mistake(
+            f"After your rollback book_19 says {book['month']!r}: something changed it again after the rollback. "
+            "End the cell with the rollback.",
+        )
+    return passed(
+        f"The rollback threw {TRIED!r} away and expired book_19, which reloaded 'June' from the database: an "
+        "uncommitted change is undone.",
+    )
+
+
+def _july_problem(events: list[str], update_sent: bool) -> str | None:
+    """Rule: why the answer did not first change book 19's month to July (None when it did)."""
+    months = [name.split(" ", 3)[3] for name in events if name.startswith("set Book.month 19 ")]
+    if repr(TRIED) in months or update_sent:
+        return None
+    if months:
+        return f"You changed the month to {months[0]}, but the task asks for {TRIED!r} first, then the rollback."
+    return f"Your cell never changes book_19's month to {TRIED!r}: change it first, then undo the change."
+
+
+def _no_rollback(book: Evidence, source: str) -> str:
+    """Rule: what the answer did instead of rolling back."""
+    if problem := uncalled({"source": source}, "rollback"):
+        return problem
+    if book["month"] == "June" and (calls(parse(source), "refresh") or calls(parse(source), "expire")):
+        return (
+            "You reloaded book_19 (refresh or expire) instead of rolling back: that throws away a change not yet "
+            "sent, but a change already flushed stays in the transaction, and a commit would save it. Undo with "
+            "db.session.rollback()."
+        )
+    if book["month"] == "June":
+        return (
+            "You set 'June' back by hand: that is a second change, not an undo, and every other change of the "
+            "transaction would still be committed. db.session.rollback() throws them all away at once and reloads "
+            "what the database holds."
+        )
+    return (
+        f"book_19 still says {book['month']!r}: nothing rolled the change back, so the next commit would save it. "
+        "Call db.session.rollback()."
+    )
+
+
+def _saved_month() -> str | None:
+    """Collect: roll the scratch session back, then book 19's month as the database keeps it."""
+    db.session.rollback()
+    return db.session.scalar(select(Book.month).where(Book.id == 19))

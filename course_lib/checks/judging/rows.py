@@ -16,6 +16,7 @@ from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 
 MISSING = object()
+LEFTOVER = object()  # the variable exists, but only an earlier run of an answer cell assigned it
 LEGACY_GET_TIP = (
     " Tip: Model.query.get(...) is the legacy form, deprecated since SQLAlchemy 2.0 (hence its warning); "
     "the current one is db.session.get(Model, id)."
@@ -24,7 +25,9 @@ MAX_ITEMS = 200  # a list longer than this is described by its first items and i
 
 
 def lookup(namespace: dict[str, Any], name: str) -> Any:
-    """The value of a variable in the student's namespace, or MISSING."""
+    """The value of a variable in the student's namespace, or MISSING (LEFTOVER: only an earlier run assigned it)."""
+    if name in getattr(namespace, "stale", ()):
+        return LEFTOVER
     return namespace.get(name, MISSING)
 
 
@@ -36,6 +39,8 @@ def describe(value: Any, *, load: bool = False) -> dict[str, Any]:
     """
     if value is MISSING:
         return {"kind": "missing"}
+    if value is LEFTOVER:
+        return {"kind": "missing", "leftover": True}
     if value is None:
         return {"kind": "none"}
     if isinstance(value, type) and issubclass(value, db.Model):
@@ -72,8 +77,13 @@ def _describe_object(value: Any, load: bool) -> dict[str, Any]:
 _STATES = ("transient", "pending", "persistent", "deleted", "detached")
 
 
-def missing_message(name: str) -> str:
-    """What to say when the variable does not exist."""
+def missing_message(name: str, leftover: bool = False) -> str:
+    """What to say when the variable does not exist (or only an earlier run of an answer cell assigned it)."""
+    if leftover:
+        return (
+            f"{name} is left over from an earlier run: the answer cell that assigned it no longer does, as you last "
+            f"ran it. Assign your answer to {name} in that cell again, and run it."
+        )
     return f"There is no variable named {name} yet: assign your answer to {name}."
 
 
@@ -81,7 +91,7 @@ def object_problem(name: str, value: dict[str, Any], model: type) -> str | None:
     """Why a described value is not a `model` object: missing, the class itself, or something else (None if it is)."""
     kind = model.__name__
     if value["kind"] == "missing":
-        return missing_message(name)
+        return missing_message(name, value.get("leftover") is True)
     if value["kind"] == "class" and value["type"] == kind:
         return f"{name} is the {kind} class itself: call it, {kind}(...), to make a {kind.lower()}."
     if not _is(value, kind):
@@ -93,7 +103,7 @@ def one_problem(name: str, value: dict[str, Any], model: type, expected_id: int)
     """Why a described value is not the `model` object with primary key `expected_id` (None when it is)."""
     kind = model.__name__
     if value["kind"] == "missing":
-        return missing_message(name)
+        return missing_message(name, value.get("leftover") is True)
     if (problem := _statement_problem(name, value, "first()")) is not None:
         return problem
     if value["kind"] == "none":
@@ -119,7 +129,7 @@ def rows_problem(name: str, value: dict[str, Any], model: type, expected_ids: li
     """Why a described value is not a list of exactly the `model` objects with these primary keys, in any order."""
     kind = model.__name__
     if value["kind"] == "missing":
-        return missing_message(name)
+        return missing_message(name, value.get("leftover") is True)
     if (problem := _statement_problem(name, value, "all()")) is not None:
         return problem
     if value["kind"] == "object":
@@ -146,7 +156,7 @@ def rows_problem(name: str, value: dict[str, Any], model: type, expected_ids: li
 def number_problem(name: str, value: dict[str, Any], expected: int) -> str | None:
     """Why a described value is not the number `expected`."""
     if value["kind"] == "missing":
-        return missing_message(name)
+        return missing_message(name, value.get("leftover") is True)
     if (problem := _statement_problem(name, value, "scalar")) is not None:
         return problem
     if value["kind"] == "list":
