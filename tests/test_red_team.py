@@ -262,7 +262,7 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     for name in SLOT_ATTACKS:
         honest_name = f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb"
-        assert [row["status"] for row in rows if row["submission"] == honest_name] == ["passed"] * 3, honest_name
+        assert [row["status"] for row in rows if row["submission"] == honest_name] == ["passed"] * 4, honest_name
         assert all(row["points"] == "0" for row in rows if row["submission"] == f"{name}.ipynb")
     stolen = nbformat.read(out / "graded" / "e steal the next job.ipynb", as_version=4)
     printed = [output.get("text", "") for cell in stolen.cells for output in cell.get("outputs", [])]
