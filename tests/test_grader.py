@@ -326,7 +326,7 @@ def test_without_a_sandbox_grading_says_so_and_can_be_refused(tmp_path, monkeypa
     assert main(["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
     assert "grading UNSANDBOXED" in capsys.readouterr().err
     assert json.loads((tmp_path / "out" / "grading.json").read_text())["sandbox"] == "none: unsandboxed"
-    assert statuses_of(tmp_path / "out") == ["passed"] * 3
+    assert statuses_of(tmp_path / "out") == ["passed"] * 4
 
 
 def statuses_of(out: Path) -> list[str]:

@@ -228,7 +228,9 @@ def test_crashes_and_hangs_are_named(red_team):
 
 @pytest.mark.skipif(not process_cap_available(), reason="no pids control group to cap a fork bomb here")
 def test_a_fork_bomb_is_contained(red_team):
-    assert all(row["points"] == "0" for row in rows_of(red_team, "hostile/fork bomb.ipynb"))
+    rows = rows_of(red_team, "hostile/fork bomb.ipynb")
+    assert all(row["points"] == "0" for row in rows)
+    assert all("started more processes than allowed" in row["message"] for row in rows)
 
 
 def test_lines_forged_into_the_evidence_channel_are_named_tampering(red_team):

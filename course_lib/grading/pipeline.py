@@ -246,6 +246,11 @@ def _why_no_evidence(work: Work) -> tuple[str, str]:
         return "timeout", "The notebook ran past its time limit (an endless loop?) before this check: it was stopped."
     if outcome.output_cut:
         return "error", "The notebook printed more than the grader reads before this check: it was stopped."
+    if outcome.process_cap_reached:
+        return (
+            "error",
+            "The notebook started more processes than allowed (a fork bomb?) before this check: it was stopped.",
+        )
     if any(record.get("done") is True for record in work.records):
         return "error", "The notebook ended without running this check."
     exits = [record["child_exit"] for record in work.records if isinstance(record.get("child_exit"), int)]

@@ -41,11 +41,14 @@ CLEAN_ENVIRONMENT = {
 }
 
 
-#: Where a control group can cap how many processes one run may have (cgroup v1 `pids`, as root), and the cap.
+#: Where control groups cap a sandbox (cgroup v1, as root): its number of processes, and its CPU to one core.
 PIDS_HIERARCHY = Path("/sys/fs/cgroup/pids")
+CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
 MAX_PROCESSES = 64
+CPU_PERIOD_MICROSECONDS = 100_000
 #: The line the runner writes when it has finished a job and is ready for the next.
 END_OF_JOB = b'{"end": true}'
+POLL_SECONDS = 0.1  # how often a running job's process cap is looked at
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Outcome:
     returncode: int | None
     timed_out: bool
     output_cut: bool
+    process_cap_reached: bool = False
 
 
 @functools.cache
@@ -114,39 +118,54 @@ def runner_command() -> list[str]:
 
 @functools.cache
 def process_cap_available() -> bool:
-    """True when a sandbox can be put in a control group of its own that caps its number of processes."""
+    """True when a sandbox can be put in control groups of its own that cap its processes (and its CPU)."""
     try:
-        group = _new_process_group()
+        groups = _new_control_groups()
     except OSError:
         return False
-    if group is not None:
-        _remove_process_group(group)
-    return group is not None
+    _remove_control_groups(groups)
+    return bool(groups)
 
 
-def _new_process_group() -> Path | None:
-    """A new `pids` control group capped at MAX_PROCESSES, or None where none can be made."""
-    if not os.access(PIDS_HIERARCHY, os.W_OK):
-        return None
-    group = PIDS_HIERARCHY / f"course-grader-{uuid.uuid4().hex}"
-    group.mkdir()
-    (group / "pids.max").write_text(str(MAX_PROCESSES))
-    return group
+def _new_control_groups() -> list[Path]:
+    """New control groups for one sandbox: at most MAX_PROCESSES processes, at most one core (none where none can)."""
+    groups = []
+    for hierarchy, settings in (
+        (PIDS_HIERARCHY, {"pids.max": MAX_PROCESSES}),
+        (CPU_HIERARCHY, {"cpu.cfs_period_us": CPU_PERIOD_MICROSECONDS, "cpu.cfs_quota_us": CPU_PERIOD_MICROSECONDS}),
+    ):
+        if not os.access(hierarchy, os.W_OK):
+            continue
+        group = hierarchy / f"course-grader-{uuid.uuid4().hex}"
+        group.mkdir()
+        groups.append(group)
+        for name, value in settings.items():
+            (group / name).write_text(str(value))
+    return groups
 
 
-def _remove_process_group(group: Path) -> None:
-    """Kill what is left in the group, then remove it (possible once its last process is gone)."""
-    for _ in range(50):
-        try:
-            group.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            for pid in (group / "cgroup.procs").read_text().split():
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), signal.SIGKILL)
-            time.sleep(0.05)
+def _process_cap_reached(groups: list[Path]) -> bool:
+    """True once the sandbox tried to start more processes than its cap allows (a fork bomb)."""
+    events = next((group / "pids.events" for group in groups if group.parent == PIDS_HIERARCHY), None)
+    with contextlib.suppress(OSError, ValueError):
+        return events is not None and int(events.read_text().split()[1]) > 0
+    return False
+
+
+def _remove_control_groups(groups: list[Path]) -> None:
+    """Kill what is left in the groups, then remove them (possible once their last process is gone)."""
+    for group in groups:
+        for _ in range(50):
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                for pid in (group / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(ProcessLookupError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+                time.sleep(0.05)
 
 
 class Slot:
@@ -161,7 +180,7 @@ class Slot:
         self._command = command
         self._output_limit = output_limit
         self._process: subprocess.Popen[bytes] | None = None
-        self._group: Path | None = None
+        self._groups: list[Path] = []
         self._lines: queue.Queue[bytes | None] = queue.Queue()
 
     def run(self, job: dict[str, object], timeout: float) -> Outcome:
@@ -177,9 +196,13 @@ class Slot:
         size, deadline = 0, time.monotonic() + timeout
         while True:
             try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = self._lines.get(timeout=min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
             except queue.Empty:
-                return self._stopped(lines, timed_out=True)
+                if _process_cap_reached(self._groups):
+                    return self._stopped(lines, process_cap_reached=True)
+                if time.monotonic() >= deadline:
+                    return self._stopped(lines, timed_out=True)
+                continue
             if line is None:
                 return self._stopped(lines)
             if line.strip() == END_OF_JOB:
@@ -195,18 +218,18 @@ class Slot:
             _kill_session(self._process)
             self._process.wait()
             self._process = None
-        if self._group is not None:
-            _remove_process_group(self._group)
-            self._group = None
+        _remove_control_groups(self._groups)
+        self._groups = []
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self.close()
-        self._group = _new_process_group()
-        prefix = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self._group / "cgroup.procs")]
+        self._groups = _new_control_groups()
+        join = " && ".join(f'echo $$ > "{group / "cgroup.procs"}"' for group in self._groups)
+        prefix = ["/bin/sh", "-c", f'{join} && exec "$@"', "sh"] if self._groups else []
         self._process = subprocess.Popen(
-            [*(prefix if self._group else []), *self._command],
+            [*prefix, *self._command],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=CLEAN_ENVIRONMENT if BWRAP not in self._command else None, cwd="/", start_new_session=True,
         )  # fmt: skip
@@ -214,12 +237,19 @@ class Slot:
         threading.Thread(target=_read_lines, args=(self._process, self._lines, self._output_limit), daemon=True).start()
         return self._process
 
-    def _stopped(self, lines: list[bytes], *, timed_out: bool = False, output_cut: bool = False) -> Outcome:
+    def _stopped(
+        self,
+        lines: list[bytes],
+        *,
+        timed_out: bool = False,
+        output_cut: bool = False,
+        process_cap_reached: bool = False,
+    ) -> Outcome:
         """End the sandbox after a job that did not finish; the next job starts a fresh one."""
         assert self._process is not None
         process = self._process
         self.close()
-        return Outcome(b"".join(lines), process.returncode, timed_out, output_cut)
+        return Outcome(b"".join(lines), process.returncode, timed_out, output_cut, process_cap_reached)
 
 
 def _read_lines(process: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limit: int) -> None:
