@@ -15,6 +15,7 @@ import resource
 import secrets
 import shutil
 import signal
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, BinaryIO
 
@@ -173,7 +174,7 @@ def _serve(job: dict[str, Any], shell_class: Any, commands: BinaryIO, replies: B
             source = job["cells"][command["run"]]["source"]
             reply = {"cell": command["run"], "output": _run_cell(shell, source, float(job["cell_timeout"]))}
         else:
-            reply = _evidence(command["collect"], shell)
+            reply = _evidence(command["collect"], shell, float(job["cell_timeout"]))
         _write(replies, {**reply, "nonce": command["nonce"]})
     os._exit(0)  # no exit handlers: nothing the student's code registered runs
 
@@ -184,9 +185,9 @@ def _not_dumpable() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _run_cell(shell: Any, source: str, timeout: float) -> str:
-    """Run one cell as the notebook would; return what it printed (cut short), a traceback included."""
-    printed = BoundedText()
+@contextlib.contextmanager
+def _time_limit(timeout: float) -> Iterator[None]:
+    """Raise CellTimeout in the block once `timeout` seconds have passed."""
 
     def interrupt(_signal: int, _frame: object) -> None:
         raise CellTimeout(f"the cell ran past its time limit of {timeout:g} s")
@@ -194,17 +195,24 @@ def _run_cell(shell: Any, source: str, timeout: float) -> str:
     signal.signal(signal.SIGALRM, interrupt)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        with redirect_stdout(printed), redirect_stderr(printed):
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _run_cell(shell: Any, source: str, timeout: float) -> str:
+    """Run one cell as the notebook would; return what it printed (cut short), a traceback included."""
+    printed = BoundedText()
+    try:
+        with _time_limit(timeout), redirect_stdout(printed), redirect_stderr(printed):
             shell.run_cell(source, store_history=False)
     except CellTimeout as error:  # raised outside the cell's own code, between its statements
         printed.write(f"{error}\n")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
     return printed.getvalue()
 
 
-def _evidence(checkpoint_id: str, shell: Any) -> dict[str, Any]:
-    """What the checkpoint's judge collects now, with how its answer cell ran."""
+def _evidence(checkpoint_id: str, shell: Any, timeout: float) -> dict[str, Any]:
+    """What the checkpoint's judge collects now (its replays of the answers under the cell's time limit too)."""
     from course_lib.checks.registry import Attempt, collect_evidence, described_error, is_placeholder
     from course_lib.classroom.answer_log import ANSWERS
 
@@ -220,10 +228,13 @@ def _evidence(checkpoint_id: str, shell: Any) -> dict[str, Any]:
         earlier = tuple(
             run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := ANSWERS.latest(id_))
         )
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            entry["evidence"] = collect_evidence(
-                checkpoint_id, Attempt(shell.user_ns, answer, earlier, shell.transform_cell)
-            )
+        try:
+            with _time_limit(timeout), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+                entry["evidence"] = collect_evidence(
+                    checkpoint_id, Attempt(shell.user_ns, answer, earlier, shell.transform_cell)
+                )
+        except CellTimeout:  # replaying the answers ran past the limit: an endless loop in an earlier cell, say
+            entry["timed_out"] = True
     return entry
 
 
