@@ -226,7 +226,9 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     if record is None:
         return row(*_why_no_evidence(work))
     if record.get("timed_out") is True:
-        return row("timeout", f"An answer cell ran past the time limit ({settings.cell_timeout:g} s) for this check: stopped.")
+        return row(
+            "timeout", f"An answer cell ran past the time limit ({settings.cell_timeout:g} s) for this check: stopped."
+        )
     if not record.get("ran"):
         source = None
     error = record.get("error") if isinstance(record.get("error"), dict) else None
