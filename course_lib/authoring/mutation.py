@@ -11,6 +11,7 @@ import ast
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from course_lib.authoring.in_process import answer_cells, run_notebook
 from course_lib.authoring.layout import CourseLayout
@@ -157,10 +158,12 @@ def mutants_of(notebook: str, checkpoint: str, source: str) -> Iterator[Mutant]:
             yield Mutant(notebook, checkpoint, name, f"{marker}\n{changed}")
 
 
-def mutation_score(layout: CourseLayout, report: Callable[[str], None] = print) -> tuple[int, int, list[Mutant]]:
-    """Run every mutant of every solution; (caught, total, the mutants no check caught)."""
+def mutation_score(
+    layout: CourseLayout, report: Callable[[str], None] = print, only: Path | None = None
+) -> tuple[int, int, list[Mutant]]:
+    """Run every mutant of every solution (or of `only` that one); (caught, total, the mutants no check caught)."""
     caught, total, survivors = 0, 0, []
-    for path in layout.solutions:
+    for path in [only] if only else layout.solutions:
         cells = answer_cells(path)
         baseline = run_notebook(cells)
         if any(status != "passed" for status in baseline.values()):

@@ -45,6 +45,7 @@ CLEAN_ENVIRONMENT = {
 PIDS_HIERARCHY = Path("/sys/fs/cgroup/pids")
 CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
 MAX_PROCESSES = 64
+GROUP_PREFIX = "course-grader-"
 CPU_PERIOD_MICROSECONDS = 100_000
 #: The line the runner writes when it has finished a job and is ready for the next.
 END_OF_JOB = b'{"end": true}'
@@ -127,8 +128,23 @@ def process_cap_available() -> bool:
     return bool(groups)
 
 
+def control_groups_of(pid: int) -> list[Path]:
+    """The control groups made by the grader process `pid` (named after it) that still exist."""
+    return [
+        group for hierarchy in (PIDS_HIERARCHY, CPU_HIERARCHY) for group in hierarchy.glob(f"{GROUP_PREFIX}{pid}-*")
+    ]
+
+
 def _new_control_groups() -> list[Path]:
-    """New control groups for one sandbox: at most MAX_PROCESSES processes, at most one core (none where none can)."""
+    """New control groups for one sandbox: at most MAX_PROCESSES processes, at most one core (none where none can).
+
+    Groups left by a grader that was killed (its pid named in theirs is gone) are removed first.
+    """
+    for hierarchy in (PIDS_HIERARCHY, CPU_HIERARCHY):
+        for stale in hierarchy.glob(f"{GROUP_PREFIX}*") if os.access(hierarchy, os.W_OK) else []:
+            owner = stale.name.removeprefix(GROUP_PREFIX).split("-")[0]
+            if owner.isdigit() and not psutil.pid_exists(int(owner)):
+                _remove_control_groups([stale])
     groups = []
     for hierarchy, settings in (
         (PIDS_HIERARCHY, {"pids.max": MAX_PROCESSES}),
@@ -136,7 +152,7 @@ def _new_control_groups() -> list[Path]:
     ):
         if not os.access(hierarchy, os.W_OK):
             continue
-        group = hierarchy / f"course-grader-{uuid.uuid4().hex}"
+        group = hierarchy / f"{GROUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         group.mkdir()
         groups.append(group)
         for name, value in settings.items():

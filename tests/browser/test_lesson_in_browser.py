@@ -47,7 +47,7 @@ def lab(tmp_path_factory) -> Iterator[LabServer]:
 @pytest.fixture(scope="module")
 def lesson_page(browser, lab):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(120_000)  # JupyterLab and its kernel start slowly while other tests load the machine
     page.goto(lab.notebook_url(LESSON))
     page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
     menu(page, "Edit", "Clear Outputs of All Cells")
