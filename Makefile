@@ -39,7 +39,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m course_lib check
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The lite tools get a venv of their own: the Pyodide kernel's JupyterLab extension must stay out of `make lab`.
 $(LITE_INSTALLED): requirements-lite.txt

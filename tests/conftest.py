@@ -58,14 +58,3 @@ def backend(request) -> Iterator[str]:
         yield request.param
         db.session.remove()
     dispose(app)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n --dist loadgroup` (make test), keep a file's tests on one worker unless they name a group.
-
-    nbval runs a notebook's cells in order in one kernel, and module-scoped fixtures are built once per worker.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))

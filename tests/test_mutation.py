@@ -28,10 +28,7 @@ def test_every_way_of_erring_applies_to_some_solution():
 SOLUTIONS = CourseLayout(ROOT).solutions
 
 
-@pytest.mark.parametrize(
-    "solution",
-    [pytest.param(path, marks=pytest.mark.xdist_group(f"mutation-{path.stem}"), id=path.stem) for path in SOLUTIONS],
-)
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.stem)
 def test_every_mutant_is_caught(solution):
     lines: list[str] = []
     caught, total, survivors = mutation_score(CourseLayout(ROOT), lines.append, only=solution)
