@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
@@ -129,3 +130,14 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     except psutil.NoSuchProcess:
         pass
     server.wait()
+
+
+def assert_the_playground_renders(page: Page) -> None:
+    """The lesson's playground widget is drawn with its inspector: no widget error, none still loading."""
+    playground = page.locator(".course-playground")
+    playground.scroll_into_view_if_needed()
+    playground.wait_for(state="visible")
+    assert page.locator(".course-playground .course-inspector").count() == 1
+    assert page.get_by_text("Error displaying widget").count() == 0
+    assert page.get_by_text("Loading widget").count() == 0
+    assert "Objects: none" in playground.locator(".course-inspector").inner_text()

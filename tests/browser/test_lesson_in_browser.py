@@ -11,6 +11,7 @@ from jupyterlab_driver import (
     ROOT,
     LabServer,
     artifacts_folder,
+    assert_the_playground_renders,
     chromium_path,
     lab_server,
     require_chromium,
@@ -80,14 +81,7 @@ def test_every_cell_of_the_lesson_runs_in_jupyterlab(lesson_page):
 
 
 def test_the_widgets_render(lesson_page):
-    page = lesson_page
-    playground = page.locator(".course-playground")
-    playground.scroll_into_view_if_needed()
-    playground.wait_for(state="visible")
-    assert page.locator(".course-playground .course-inspector").count() == 1
-    assert page.get_by_text("Error displaying widget").count() == 0
-    assert page.get_by_text("Loading widget").count() == 0
-    assert "Objects: none" in page.locator(".course-playground .course-inspector").inner_text()
+    assert_the_playground_renders(lesson_page)
 
 
 def test_the_playground_rolls_back_a_duplicate_email(lesson_page):

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from jupyterlab_driver import CHROMIUM_FLAGS, ROOT
+from jupyterlab_driver import CHROMIUM_FLAGS, ROOT, assert_the_playground_renders
 from lite_driver import (
     CODE_CELLS,
     RUN_EVERY_CELL,
@@ -111,13 +111,7 @@ def test_every_cell_of_lesson_03_runs_in_the_browser(lesson_page):
 
 
 def test_the_widgets_render(lesson_page):
-    playground = lesson_page.locator(".course-playground")
-    playground.scroll_into_view_if_needed()
-    playground.wait_for(state="visible")
-    assert lesson_page.locator(".course-playground .course-inspector").count() == 1
-    assert lesson_page.get_by_text("Error displaying widget").count() == 0
-    assert lesson_page.get_by_text("Loading widget").count() == 0
-    assert "Objects: none" in playground.locator(".course-inspector").inner_text()
+    assert_the_playground_renders(lesson_page)
 
 
 def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
