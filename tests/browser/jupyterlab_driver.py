@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
@@ -141,3 +141,25 @@ def assert_the_playground_renders(page: Page) -> None:
     assert page.get_by_text("Error displaying widget").count() == 0
     assert page.get_by_text("Loading widget").count() == 0
     assert "Objects: none" in playground.locator(".course-inspector").inner_text()
+
+
+def commit_a_duplicate_email(page: Page) -> Locator:
+    """In the playground, add Nova Yuni with Ann's email and commit: the database refuses it. The playground."""
+    playground = page.locator(".course-playground")
+    for field, value in zip(
+        playground.locator("input[type=text]").all(), ["Nova", "Yuni", "ann.adams@example.com"], strict=True
+    ):
+        field.fill(value)
+    playground.get_by_role("button", name="Add").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
+    playground.get_by_role("button", name="Commit").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
+    assert "ann.adams@example.com is already used by another reader" in playground.inner_text()
+    return playground
+
+
+def roll_back_and_read_the_inspector(page: Page, playground: Locator) -> str:
+    """Click Rollback, wait until the session is usable again, and return what the inspector shows."""
+    playground.get_by_role("button", name="Rollback").click()
+    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
+    return playground.locator(".course-inspector").inner_text()

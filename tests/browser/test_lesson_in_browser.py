@@ -13,8 +13,10 @@ from jupyterlab_driver import (
     artifacts_folder,
     assert_the_playground_renders,
     chromium_path,
+    commit_a_duplicate_email,
     lab_server,
     require_chromium,
+    roll_back_and_read_the_inspector,
 )
 
 pytestmark = pytest.mark.browser
@@ -86,23 +88,10 @@ def test_the_widgets_render(lesson_page):
 
 def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
     page = lesson_page
-    playground = page.locator(".course-playground")
-    explanation = playground.locator(".course-explanation")
-    inspector = playground.locator(".course-inspector")
-    for field, value in zip(
-        playground.locator("input[type=text]").all(), ["Nova", "Yuni", "ann.adams@example.com"], strict=True
-    ):
-        field.fill(value)
-    playground.get_by_role("button", name="Add").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
-    playground.get_by_role("button", name="Commit").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
-    assert "ann.adams@example.com is already used by another reader" in explanation.inner_text()
-    assert "inactive" in inspector.inner_text()
+    playground = commit_a_duplicate_email(page)
+    assert "inactive" in playground.locator(".course-inspector").inner_text()
     shoot(page, "playground-duplicate-refused", playground)
-    playground.get_by_role("button", name="Rollback").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
-    shown = inspector.inner_text()
+    shown = roll_back_and_read_the_inspector(page, playground)
     assert "no transaction" in shown and "transient" in shown and "as committed: 6 rows" in shown
     shoot(page, "playground-after-rollback", playground)
     shoot(page, "lesson-03-after-rollback")

@@ -11,7 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from jupyterlab_driver import CHROMIUM_FLAGS, ROOT, assert_the_playground_renders
+from jupyterlab_driver import (
+    CHROMIUM_FLAGS,
+    ROOT,
+    assert_the_playground_renders,
+    commit_a_duplicate_email,
+    roll_back_and_read_the_inspector,
+)
 from lite_driver import (
     CODE_CELLS,
     RUN_EVERY_CELL,
@@ -115,19 +121,9 @@ def test_the_widgets_render(lesson_page):
 
 
 def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
-    page, playground = lesson_page, lesson_page.locator(".course-playground")
-    for field, value in zip(
-        playground.locator("input[type=text]").all(), ["Nova", "Yuni", "ann.adams@example.com"], strict=True
-    ):
-        field.fill(value)
-    playground.get_by_role("button", name="Add").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
-    playground.get_by_role("button", name="Commit").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
-    assert "ann.adams@example.com is already used by another reader" in playground.inner_text()
-    playground.get_by_role("button", name="Rollback").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
-    shown = playground.locator(".course-inspector").inner_text()
+    page = lesson_page
+    playground = commit_a_duplicate_email(page)
+    shown = roll_back_and_read_the_inspector(page, playground)
     assert "no transaction" in shown and "transient" in shown and "as committed: 6 rows" in shown
     shoot(page, "playground-after-rollback", playground)
 
