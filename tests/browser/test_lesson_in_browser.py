@@ -1,6 +1,7 @@
 """Lesson 03 in a real JupyterLab, in Debian's Chromium: every cell runs, widgets render, the playground rolls back."""
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,12 +54,26 @@ def lesson_page(browser, lab):
     page.set_default_timeout(120_000)  # JupyterLab and its kernel start slowly while other tests load the machine
     page.goto(lab.notebook_url(LESSON))
     page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+    wait_for_an_idle_kernel(page)
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(NO_PROMPT_NUMBERS)
     menu(page, "Run", "Run All Cells")
     page.wait_for_function(ALL_CELLS_RAN, timeout=300_000)
     yield page
     page.close()
+
+
+def wait_for_an_idle_kernel(page, seconds: float = 240) -> None:
+    """Wait until the notebook's kernel is idle; accept JupyterLab's kernel dialog, which a slow start can bring up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+        if dialog.count():
+            dialog.get_by_role("button", name="Select").click()
+        if page.locator(".jp-StatusBar-TextItem", has_text="| Idle").count():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the notebook's kernel was not idle within {seconds} s")
 
 
 def menu(page, heading: str, item: str) -> None:
