@@ -102,9 +102,7 @@ def object_problem(name: str, value: dict[str, Any], model: type) -> str | None:
 def one_problem(name: str, value: dict[str, Any], model: type, expected_id: int) -> str | None:
     """Why a described value is not the `model` object with primary key `expected_id` (None when it is)."""
     kind = model.__name__
-    if value["kind"] == "missing":
-        return missing_message(name, value.get("leftover") is True)
-    if (problem := _statement_problem(name, value, "first()")) is not None:
+    if (problem := _missing_or_unrun(name, value, "first()")) is not None:
         return problem
     if value["kind"] == "none":
         return f"{name} is None: nothing matched. Check the id or the condition."
@@ -128,9 +126,7 @@ def one_problem(name: str, value: dict[str, Any], model: type, expected_id: int)
 def rows_problem(name: str, value: dict[str, Any], model: type, expected_ids: list[int]) -> str | None:
     """Why a described value is not a list of exactly the `model` objects with these primary keys, in any order."""
     kind = model.__name__
-    if value["kind"] == "missing":
-        return missing_message(name, value.get("leftover") is True)
-    if (problem := _statement_problem(name, value, "all()")) is not None:
+    if (problem := _missing_or_unrun(name, value, "all()")) is not None:
         return problem
     if value["kind"] == "object":
         return f"{name} is one {value['type']}; the task asks for a list of {kind} objects: use .all()."
@@ -155,9 +151,7 @@ def rows_problem(name: str, value: dict[str, Any], model: type, expected_ids: li
 
 def number_problem(name: str, value: dict[str, Any], expected: int) -> str | None:
     """Why a described value is not the number `expected`."""
-    if value["kind"] == "missing":
-        return missing_message(name, value.get("leftover") is True)
-    if (problem := _statement_problem(name, value, "scalar")) is not None:
+    if (problem := _missing_or_unrun(name, value, "scalar")) is not None:
         return problem
     if value["kind"] == "list":
         return (
@@ -235,8 +229,10 @@ def _type_name(value: dict[str, Any]) -> str:
     return value.get("type") or names.get(value["kind"], value["kind"])
 
 
-def _statement_problem(name: str, value: dict[str, Any], finish: str) -> str | None:
-    """A message when the value is a statement, a query or a one-shot result instead of what it selects."""
+def _missing_or_unrun(name: str, value: dict[str, Any], finish: str) -> str | None:
+    """A message when the variable is missing, or holds a statement, a query or a one-shot result, not its rows."""
+    if value["kind"] == "missing":
+        return missing_message(name, value.get("leftover") is True)
     run = "db.session.scalar(statement)" if finish == "scalar" else f"db.session.scalars(statement).{finish}"
     if value["kind"] == "select":
         return f"{name} is a Select statement, not what it selects: run it, {run}."
