@@ -4,6 +4,7 @@ Student code runs only in the `run` stage, in a sandboxed process of its own per
 as plain data. Every other stage runs here, in the grader's trusted process, and runs no student code.
 """
 
+import functools
 import json
 import os
 import queue
@@ -106,9 +107,7 @@ def plan(settings: Settings, work: Work) -> None:
     submission = work.submission
     if work.rows or submission is None or submission.notebook is None or submission.reference is None:
         return
-    reference = nbformat.read(submission.reference, as_version=4)
-    answer_ids = {cell.id: checkpoint_of(cell) or "" for cell in reference.cells if has_tag(cell, ANSWER_TAG)}
-    work.program = program_of(submission.notebook, _checkpoints(settings, work), answer_ids)
+    work.program = program_of(submission.notebook, _checkpoints(settings, work), _answer_cell_ids(submission.reference))
 
 
 def run(settings: Settings, work: Work) -> None:
@@ -200,6 +199,13 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
         while not slots.empty():
             slots.get().close()
     return [row for work in works for row in work.rows]
+
+
+@functools.cache
+def _answer_cell_ids(reference: Path) -> dict[str, str]:
+    """The ids of a reference solution's answer cells and their checkpoints, read once per grading process."""
+    notebook = nbformat.read(reference, as_version=4)
+    return {cell.id: checkpoint_of(cell) or "" for cell in notebook.cells if has_tag(cell, ANSWER_TAG)}
 
 
 def _checkpoints(settings: Settings, work: Work) -> list[str]:
