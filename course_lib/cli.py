@@ -86,6 +86,7 @@ def grade(
     require_sandbox: bool = False,
     shard: Shard | None = None,
     strict: bool = False,
+    admit: Sequence[Path] = (),
 ) -> int:
     """Grade submissions (all, or one shard's share) against the reference solutions; write the gradebook or part."""
     notebooks = _notebooks_or_report(paths)
@@ -106,17 +107,19 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     course = CourseLayout(KIT_ROOT)
     manifest = load_manifest(course.manifest)
-    settings = Settings(course, manifest, out / "graded", timeout, jobs, sandbox, progress_bar(len(mine)))
+    admitted = _admitted(admit, notebooks, names)
+    settings = Settings(course, manifest, out / "graded", timeout, jobs, sandbox, progress_bar(len(mine)), admitted)
     rows = named_from_root(grade_all(mine, settings) if mine else [], mine, root)
     write_atomically(out / "grading.json", json.dumps({"sandbox": sandbox or "none: unsandboxed"}, indent=2) + "\n")
     if shard:
         write_atomically(out / shard.file_name, part_json(shard, names, rows))
         print(f"graded shard {shard}: {len(mine)} of {len(notebooks)} submissions into {out / shard.file_name}"
-              f"{_invalid_note(rows)}")  # fmt: skip
+              f"{_invalid_note(rows)}{_held_note(rows)}")  # fmt: skip
     else:
         write_gradebook(rows, out, manifest)
         print(
-            f"graded {len(mine)} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/){_invalid_note(rows)}"
+            f"graded {len(mine)} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/)"
+            f"{_invalid_note(rows)}{_held_note(rows)}"
         )
     return INVALID_FILES_STATUS if strict and _invalid(rows) else 0
 
@@ -153,6 +156,29 @@ grading across machines:
 
 def _invalid(rows: list[GradeRow]) -> list[str]:
     return [row.submission for row in rows if row.status == "invalid"]
+
+
+def _admitted(admit: Sequence[Path], notebooks: list[Path], names: list[str]) -> frozenset[str]:
+    """The absolute paths of the submissions that --admit names (by path, or by their name in the gradebook)."""
+    found: set[str] = set()
+    for wanted in admit:
+        matches = [
+            os.path.abspath(notebook)
+            for notebook, name in zip(notebooks, names, strict=True)
+            if os.path.abspath(notebook) == os.path.abspath(wanted) or name == wanted.as_posix()
+        ]
+        if not matches:
+            print(f"warning: --admit {wanted}: no submission has that path or name", file=sys.stderr)
+        found.update(matches)
+    return frozenset(found)
+
+
+def _held_note(rows: list[GradeRow]) -> str:
+    """The end of the summary line naming the submissions held for review, and how to grade them anyway."""
+    held = list(dict.fromkeys(row.submission for row in rows if row.status == "held"))
+    if not held:
+        return ""
+    return f"; {len(held)} held for review (read each, then grade it with --admit FILE): {', '.join(held)}"
 
 
 def _invalid_note(rows: list[GradeRow]) -> str:
@@ -273,6 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--shard", type=_shard_argument, help="grade only shard I of N (such as 2/4) into OUT/part-I-of-N.json"
     )
     grade_parser.add_argument(
+        "--admit",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="grade this held submission anyway, still sandboxed, once you have read it (a path, or its name in the "
+        "gradebook; repeat for several)",
+    )
+    grade_parser.add_argument(
         "--shards",
         type=int,
         help=f"how many shards, for an array job's index (else ${SHARDS_VARIABLE}, or the Slurm array's size)",
@@ -342,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return grade(
             arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout,
-            require_sandbox=arguments.require_sandbox, shard=shard, strict=arguments.strict,
+            require_sandbox=arguments.require_sandbox, shard=shard, strict=arguments.strict, admit=arguments.admit,
         )  # fmt: skip
     if arguments.command == "merge":
         return merge(arguments.parts, arguments.out, strict=arguments.strict)

@@ -1,7 +1,9 @@
 """Hostile submissions against the sandboxed grader: each earns nothing, harms no classmate, leaves nothing behind.
 
 One class is graded once: two honest classmates (a right answer, a diagnosed mistake) and more than thirty hostile
-submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way.
+submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way. Their code is
+outside the course's vocabulary, so the grader would hold each for review (`tests/test_admission.py`); here the
+instructor grades them anyway (`--admit`), which is what the sandbox must hold against.
 """
 
 import csv
@@ -145,7 +147,8 @@ def red_team(tmp_path_factory):
     startup = Path.home() / ".ipython" / "profile_default" / "startup"
     startup_before = sorted(startup.glob("*")) if startup.exists() else []
     started = time.time()
-    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2"]) == 0
+    admit = [argument for name in corpus if name.startswith("hostile/") for argument in ("--admit", str(folder / name))]
+    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2", *admit]) == 0
     started_by_grading = [
         process for process in psutil.Process().children(recursive=True) if process.create_time() >= started - 1
     ]
@@ -260,7 +263,8 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
         (tmp_path / f"{name}.ipynb").write_text(with_first_answer(code), encoding="utf-8")
         (tmp_path / f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb").write_text(honest, encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3"]) == 0
+    admit = [argument for name in SLOT_ATTACKS for argument in ("--admit", str(tmp_path / f"{name}.ipynb"))]
+    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3", *admit]) == 0
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     for name in SLOT_ATTACKS:
         honest_name = f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb"

@@ -121,12 +121,14 @@ def _reset_sandbox() -> None:
 
 
 def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    """The commands, in order: run each code cell, collect at each check cell, then collect what no cell checked."""
+    """The commands, in order: run each code cell; collect a checkpoint's evidence where the grader judges it."""
     steps: list[dict[str, Any]] = []
     for index, cell in enumerate(job["cells"]):
-        steps.append({"collect": cell["checkpoint"]} if cell["kind"] == "check" else {"run": index})
-    checked = {step.get("collect") for step in steps}
-    return steps + [{"collect": checkpoint} for checkpoint in job["checkpoints"] if checkpoint not in checked]
+        if cell["kind"] == "code":
+            steps.append({"run": index})
+        elif cell["kind"] == "collect" or cell.get("judged") is True:
+            steps.append({"collect": cell["checkpoint"]})
+    return steps
 
 
 def _drive(job: dict[str, Any], channel: BinaryIO, commands: BinaryIO, replies: BinaryIO) -> bool:
