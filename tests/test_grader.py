@@ -223,6 +223,16 @@ def test_code_outside_the_vocabulary_is_held_for_review_naming_the_cell_line_and
     message = messages(graded, "tampering/tracebacks off.ipynb")
     assert "Held for review" in message and "line 2: `get_ipython`" in message
     assert '("# answer: add_rollback.add")' in message
+    report = (graded["out"] / "report.html").read_text(encoding="utf-8")
+    assert report.index("Held for review (1)") < report.index("Score distribution")
+    assert "tampering/tracebacks off.ipynb</code>: cell" in report and "--admit FILE" in report
+    page = next((graded["out"] / "feedback").glob("tampering*"))
+    assert "Your instructor will read this notebook before it gets any points" in page.read_text(encoding="utf-8")
+    summary = {row["submission"]: row for row in csv.DictReader((graded["out"] / "summary.csv").open())}
+    assert (summary["tampering/tracebacks off.ipynb"]["held"], summary["tampering/tracebacks off.ipynb"]["points"]) == (
+        "4",
+        "0",
+    )
 
 
 def test_a_dying_kernel_affects_only_its_own_submission(graded):
