@@ -1,6 +1,7 @@
 """The kit's command line.
 
-build     regenerate exercises/ and the README's outline from solutions/, and refresh the notebooks' stored outputs
+build     regenerate exercises/, the references the checks compare with and the README's outline from solutions/,
+          and refresh the notebooks' stored outputs
 grade     run submitted notebooks, judge every checkpoint, write the gradebook (or, with --shard, one part of it)
 merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
@@ -25,6 +26,7 @@ from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import load_manifest
 from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
+from course_lib.authoring.references import write_references
 from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES, write_gradebook
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
@@ -65,6 +67,8 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
         print(f"generated {target.relative_to(layout.root)}")
     if layout.readme.exists():
         layout.readme.write_text(with_outline(layout.readme.read_text(encoding="utf-8"), manifest), encoding="utf-8")
+    for record in write_references(layout.solutions):
+        print(f"recorded {record.relative_to(layout.root)}")
     if execute:
         for path in [*layout.lessons, *layout.solutions, *layout.exercises]:
             print(f"running {path.relative_to(layout.root)}")

@@ -275,3 +275,47 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
     assert not any('"cells"' in text or "checkpoints" in text for text in printed), printed
     killer = [row["message"] for row in rows if row["submission"] == "g kill the runner.ipynb"]
     assert all("the notebook killed its grader" in message for message in killer), killer
+
+
+# --- answers that tell the real run from the check's replays -----------------------------------------------------
+
+COUNTER_CELL = "runs = []  # shared by the check's copies of the namespace: counts how often an answer ran"
+
+
+def only_when_replayed(solution: Path, checkpoint: str) -> str:
+    """The solution, with one answer doing its work only when the check runs it again (never in the real run)."""
+    notebook = nbformat.read(solution, as_version=4)
+    setup = next(index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    notebook.cells.insert(setup + 1, nbformat.v4.new_code_cell(COUNTER_CELL))
+    for cell in notebook.cells:
+        if "answer" in cell.metadata.get("tags", []) and cell.metadata.course.checkpoint == checkpoint:
+            body = "\n".join("    " + line for line in cell.source.splitlines() if not line.startswith("#"))
+            cell.source = f"# answer: {checkpoint}\nruns.append(1)\nif len(runs) > 1:\n{body}\nelse:\n    pass"
+    return nbformat.writes(notebook)
+
+
+def replay_detectors() -> dict[str, str]:
+    found = {}
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        notebook = nbformat.read(solution, as_version=4)
+        for cell in notebook.cells:
+            if "answer" in cell.metadata.get("tags", []):
+                checkpoint = cell.metadata.course.checkpoint
+                found[f"{checkpoint}/{solution.name}"] = only_when_replayed(solution, checkpoint)
+    return found
+
+
+def test_an_answer_that_works_only_when_the_check_runs_it_again_earns_nothing_for_it(tmp_path):
+    """The real run did nothing: whatever the replays saw, the checkpoint is not passed (the database's word)."""
+    for name, text in replay_detectors().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path), "--out", str(out), "--timeout", "5"]) == 0
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    forged = [
+        f"{row['submission']}: {row['message']}"
+        for row in rows
+        if row["checkpoint"] == row["submission"].partition("/")[0] and row["status"] == "passed"
+    ]
+    assert forged == []

@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import checkpoint_of, has_tag
-from course_lib.checks.registry import decide
+from course_lib.checks.registry import Witness, decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
@@ -154,8 +154,10 @@ def judge(settings: Settings, work: Work) -> None:
         checkpoint = record.get("checkpoint")
         if isinstance(checkpoint, str):
             evidence[checkpoint] = record
+    checkpoints = _checkpoints(settings, work)
     work.rows = [
-        _row(settings, work, checkpoint, evidence.get(checkpoint)) for checkpoint in _checkpoints(settings, work)
+        _row(settings, work, checkpoint, evidence.get(checkpoint), evidence.get(before) if index else None)
+        for index, (before, checkpoint) in enumerate(zip([None, *checkpoints], checkpoints, strict=False))
     ]
 
 
@@ -235,8 +237,10 @@ def _held(work: Work, checkpoint: str, program: Program) -> GradeRow:
     return GradeRow(work.name, work.submission.exercise or "", checkpoint, "held", 0, 1, message, answer)
 
 
-def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any] | None) -> GradeRow:
-    """The gradebook row of one checkpoint, from the file's answer and the sandbox's evidence record."""
+def _row(
+    settings: Settings, work: Work, checkpoint: str, record: dict[str, Any] | None, before: dict[str, Any] | None
+) -> GradeRow:
+    """The gradebook row of one checkpoint, from the file's answer and the sandbox's evidence (also `before`'s)."""
     assert work.program is not None and work.outcome is not None and work.submission is not None
 
     def row(status: str, message: str) -> GradeRow:
@@ -255,7 +259,13 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     if not record.get("ran"):
         source = None
     error = record.get("error") if isinstance(record.get("error"), dict) else None
-    verdict = decide(checkpoint, source, error, record.get("evidence"))
+    witness = Witness(
+        record.get("stored", {"error": "none read"}),
+        record.get("as_run"),
+        record.get("run_again"),
+        before.get("stored") if isinstance(before, dict) else None,
+    )
+    verdict = decide(checkpoint, source, error, record.get("evidence"), witness)
     if verdict.status is Status.PASSED:
         return row("passed", verdict.message)
     if verdict.status is Status.CHECK_FAILED:

@@ -20,10 +20,11 @@ CHECK_CALL = re.compile(r"""^\s*check\(\s*["'](?P<checkpoint>[\w.]+)["']\s*\)\s*
 class Program:
     """What the sandbox runs, in order, and what the grader judges.
 
-    `cells` holds the code cells (`kind` "code"), the check cells (`kind` "check"; `judged` when it is the one whose
-    evidence counts) and, where no check cell follows a checkpoint's last answer cell, a step collecting its
-    evidence right there (`kind` "collect", no `at`). `answers` maps each checkpoint to the source of the last cell
-    that answers it, as Jupyter would run it; `refusals` lists what in the code is outside the course's vocabulary.
+    `cells` holds the code cells (`kind` "code", with the checkpoints it `answers`), the check cells (`kind`
+    "check"; `judged` when it is the one whose evidence counts) and, where no check cell follows a checkpoint's last
+    answer cell, a step collecting its evidence right there (`kind` "collect", no `at`). `answers` maps each
+    checkpoint to the source of the last cell that answers it, as Jupyter would run it; `refusals` lists what in the
+    code is outside the course's vocabulary.
     """
 
     cells: list[dict[str, Any]]
@@ -59,7 +60,7 @@ def program_of(student: NotebookNode, checkpoint_ids: list[str], reference_answe
         for checkpoint_id in answered:
             answers[checkpoint_id] = source
             last_answer[checkpoint_id] = len(cells)
-        cells.append({"kind": "code", "source": source, "at": at})
+        cells.append({"kind": "code", "source": source, "at": at, "answers": answered})
     return Program(_with_judged_steps(cells, last_answer), answers, refusals(sources))
 
 
