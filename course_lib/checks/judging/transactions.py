@@ -34,6 +34,7 @@ SAVEPOINT = "savepoint"  # begin_nested() started a savepoint
 SAVEPOINT_ROLLBACK = "savepoint rolled back"  # the savepoint's own rollback: only what followed it is undone
 SAVEPOINT_RELEASE = "savepoint released"  # the savepoint committed (released): what followed it is kept
 DELETED = "deleted"  # prefix: "deleted Reader 345", a DELETE flushed for that row
+LOG_LINE_LENGTH = 500  # a transaction log line longer than this (a long value in its parameters) is cut
 ADDED = "added"  # prefix: 'added Reader {"email": ...}', a new object given to the session, with its column values
 
 
@@ -92,7 +93,8 @@ def logged_replay(
 def transaction_log() -> Iterator[list[str]]:
     """Collect: the lines the current app's `SQL>` echo gives for the block, statements, COMMIT and ROLLBACK in order.
 
-    The list is filled when the block ends (the echo keeps the last `HISTORY_SIZE` lines).
+    The list is filled when the block ends (the echo keeps the last `HISTORY_SIZE` lines), each line cut to
+    `LOG_LINE_LENGTH` characters: the rules read how lines start, and the evidence stays small.
     """
     echo = echo_of(current_app._get_current_object())
     mark = echo.sent
@@ -100,7 +102,7 @@ def transaction_log() -> Iterator[list[str]]:
     try:
         yield log
     finally:
-        log.extend(echo.since(mark))
+        log.extend(line[:LOG_LINE_LENGTH] for line in echo.since(mark))
 
 
 def logged(log: list[str], prefix: str) -> list[int]:
