@@ -221,3 +221,14 @@ def test_the_transaction_is_judged_from_the_reads_even_when_earlier_checkpoints_
 def test_a_bulk_delete_is_judged_against_the_rows_before_it_not_the_expected_earlier_answers(notebook):
     notebook.answer("deleting.bulk", BULK_PASSES[0])  # Ann never deleted: her rows stay, and are not Kim's business
     assert notebook.verdict("deleting.bulk").status is Status.PASSED
+
+
+def test_a_delete_an_earlier_cell_left_open_is_named_when_the_bulk_commit_makes_it_permanent(notebook):
+    never_rolled_back = SAM + "db.session.delete(sam)\ndb.session.flush()"
+    notebook.answers({**UNTIL_UNDO, "deleting.undo": never_rolled_back, "deleting.bulk": BULK_PASSES[0]})
+    verdict = notebook.verdict("deleting.bulk")
+    assert verdict.status is Status.MISTAKE, verdict
+    assert (
+        "Your commit also made permanent what an earlier cell had left in the open transaction: the DELETE of "
+        "reader 345; review 112, 114; annotation 333." in verdict.message
+    )

@@ -7,7 +7,14 @@ from sqlalchemy import inspect, select
 from course_lib.bookclub.models import Annotation, Reader, Review, db
 from course_lib.bookclub.seed import ANNOTATIONS, READERS, REVIEWS
 from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
-from course_lib.checks.judging.replay import flush_error, replay_error, replayed
+from course_lib.checks.judging.replay import (
+    flush_error,
+    replay_error,
+    replayed,
+    run_answers,
+    scratch_database,
+    scratch_namespace,
+)
 from course_lib.checks.judging.rows import describe, identities, lookup, one_problem, rows_problem
 from course_lib.checks.judging.source_code import calls, parse
 from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
@@ -235,7 +242,8 @@ def _collect_bulk(attempt: Attempt) -> Evidence:
             "source": attempt.answer.source,
             "events": replay.events,
             "log": replay.log,
-            "before": replay.before,
+            "seen_before": replay.before,
+            "committed_before": _committed_before(attempt),
         }
         db.session.rollback()
         evidence["remaining"] = _rows()
@@ -245,6 +253,15 @@ def _collect_bulk(attempt: Attempt) -> Evidence:
             for name, model in (("Review", Review), ("Annotation", Annotation))
         }
     return evidence
+
+
+def _committed_before(attempt: Attempt) -> dict[str, list[int]] | None:
+    """Collect: each table's rows as the earlier answers committed them, replayed on a scratch database of their own."""
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
+        db.session.rollback()
+        return _rows()
 
 
 def _rows() -> dict[str, list[int]] | None:
@@ -267,8 +284,16 @@ def judge_bulk(evidence: Evidence) -> Finding:
             "checkpoint practises bulk DELETE statements, which have no cascade: send one "
             "db.session.execute(delete(...)) per table, her annotations and reviews first, then her row.",
         )
-    before = {name: set(ids) for name, ids in (evidence["before"] or EXPECTED).items()}
+    before = {name: set(ids) for name, ids in (evidence["committed_before"] or EXPECTED).items()}
+    seen = {name: set(ids) for name, ids in (evidence["seen_before"] or evidence["committed_before"] or {}).items()}
     gone = {name: ids - set(evidence["remaining"].get(name, ())) for name, ids in before.items()}
+    left_open = {name: sorted((ids - seen.get(name, ids)) & gone[name]) for name, ids in before.items()}
+    if any(left_open.values()):
+        listed = "; ".join(f"{name.lower()} {', '.join(map(str, ids))}" for name, ids in left_open.items() if ids)
+        return mistake(
+            f"Your commit also made permanent what an earlier cell had left in the open transaction: the DELETE of "
+            f"{listed}. That cell never rolled back or committed; fix it, then run the notebook again from the top.",
+        )
     if problem := _bulk_problem(gone):
         return mistake(problem)
     if gone == KIM_ROWS:
