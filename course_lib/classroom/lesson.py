@@ -22,12 +22,17 @@ from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
 from course_lib.classroom.browser_kernel import share_context_with_later_cells
 from course_lib.classroom.echo import echo_of
+from course_lib.classroom.short_errors import show_database_errors_short
 
 _pushed: list[AppContext] = []
 
 
-def start_lesson(*, show_sql: bool = True) -> Flask:
-    """Replace any earlier lesson database by a fresh seeded one and push its app context (model classes restored)."""
+def start_lesson(*, show_sql: bool = True, short_errors: bool = True) -> Flask:
+    """Replace any earlier lesson database by a fresh seeded one and push its app context (model classes restored).
+
+    `short_errors`: show a database error a cell raises in a few lines (the database's words, your line, the lesson
+    to read), not SQLAlchemy's whole traceback.
+    """
     _end_previous_lesson()
     restore_model_classes()
     url = database_url()
@@ -41,6 +46,7 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)
+        show_database_errors_short(shell, short_errors)
     ANSWERS.clear()
     print(f"Fresh book-club database ({describe_database(url)}): {seed_counts()}.")
     echo.enabled = show_sql
