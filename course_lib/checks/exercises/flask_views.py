@@ -174,8 +174,10 @@ def _difference_message(evidence: Evidence, reference: Evidence, where: tuple[st
         "error": lambda a: f"raised {a['error']}" if a["error"] else "raised nothing",
         "commits": lambda a: f"committed {_times(a['commits'])}",
         "other_session_commits": lambda a: f"committed {_times(a['other_session_commits'])} on another session",
-        "left_needing_rollback": lambda a: "left the session "
-        + ("in a failed transaction, never rolled back" if a["left_needing_rollback"] else "usable"),
+        "left_needing_rollback": lambda a: (
+            "left the session "
+            + ("in a failed transaction, never rolled back" if a["left_needing_rollback"] else "usable")
+        ),
     }[key]
     return f"{answer['request']} {said(answer)}; the task's answer {said(expected)}."
 
@@ -297,7 +299,9 @@ def _get_changes_nothing(evidence: Evidence, scenario: str, reference: dict[str,
             "data only when request.method == 'POST'."
         )
     if answer["status"] != 200:
-        return f"{answer['request']} answered {_status(answer['status'])}: a GET of this page should show it, with 200 OK."
+        return (
+            f"{answer['request']} answered {_status(answer['status'])}: a GET of this page should show it, with 200 OK."
+        )
     return None
 
 
