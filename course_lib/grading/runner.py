@@ -244,14 +244,14 @@ def _time_limit(timeout: float) -> Iterator[None]:
 
 def _run_cell(shell: Any, source: str, timeout: float) -> tuple[str, dict[str, Any] | None, bool]:
     """Run one cell as the notebook would: what it printed (a traceback included), what it did, and if it timed out."""
-    from course_lib.checks.judging.observation import session_observation, transaction_log
+    from course_lib.checks.judging.observation import observed_log, session_observation
 
     printed = BoundedText()
     observed: dict[str, Any] | None = None
     timed_out = False
     try:
         with _time_limit(timeout), redirect_stdout(printed), redirect_stderr(printed):
-            with transaction_log() as log:
+            with observed_log() as log:
                 result = shell.run_cell(source, store_history=False)
             timed_out = isinstance(result.error_in_exec, CellTimeout)
             observed = None if timed_out else {"log": log, "session": session_observation()}
