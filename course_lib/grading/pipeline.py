@@ -27,14 +27,7 @@ from course_lib.checks.registry import decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
-from course_lib.grading.sandbox import (
-    Outcome,
-    Slot,
-    python_paths,
-    runner_command,
-    sandbox_available,
-    sandboxed_command,
-)
+from course_lib.grading.sandbox import Outcome, Slot, grading_command, sandbox_available
 from course_lib.grading.submissions import Submission, read_submission
 from course_lib.protocol import ANSWER_TAG
 
@@ -174,8 +167,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     common = _common_folder(paths)
     works = [Work(path, path.relative_to(common).as_posix()) for path in paths]
 
-    runner = runner_command()
-    command = sandboxed_command(runner, python_paths()) if settings.sandbox else runner
+    command = grading_command(sandboxed=settings.sandbox is not None)
     slots: queue.Queue[Slot] = queue.Queue()
     for _ in range(max(1, settings.jobs)):
         slots.put(Slot(command, output_limit=OUTPUT_LIMIT))

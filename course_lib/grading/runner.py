@@ -1,6 +1,6 @@
 """Inside the sandbox: runs a submission's cells as Jupyter would, and writes the evidence of each checkpoint.
 
-Run by `sandbox.runner_command()`, it reads jobs on its standard input, one JSON line each, and writes JSON lines on
+Run by `sandbox.grading_command()`, it reads jobs on its standard input, one JSON line each, and writes JSON lines on
 its standard output: one per code cell (what the cell printed) and one per checkpoint (the evidence its judge
 collected), then `done` and, once the sandbox is clean again, `end`.
 Nothing here decides a grade: the grader reads these lines as untrusted data and applies the rules itself.
