@@ -27,7 +27,7 @@ from course_lib.checks.registry import decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
-from course_lib.grading.sandbox import Outcome, Slot, grading_command, sandbox_available
+from course_lib.grading.sandbox import Outcome, Slot, grading_command, notebook_seconds, sandbox_available
 from course_lib.grading.submissions import Submission, read_submission
 from course_lib.protocol import ANSWER_TAG
 
@@ -113,7 +113,7 @@ def run(settings: Settings, work: Work) -> None:
         "cell_timeout": settings.cell_timeout,
         "sandboxed": settings.sandbox is not None,
     }
-    timeout = READY_SECONDS + settings.cell_timeout * (len(work.program.cells) + 2)
+    timeout = READY_SECONDS + notebook_seconds(settings.cell_timeout)  # the same for 4 cells or 400
     work.outcome = work.slot.run(job, timeout)
     for line in work.outcome.output.split(b"\n"):
         try:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, BinaryIO
 
-from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER
+from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER, notebook_seconds
 
 OUTPUT_CHARACTERS = 20_000
 MEMORY_BYTES = 2 * 1024**3
@@ -86,7 +86,7 @@ def _grade(job: dict[str, Any], shell_class: Any, channel: BinaryIO) -> None:
     if child == 0:
         os.close(commands)
         os.close(replies)
-        _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
+        _limit_resources(notebook_seconds(float(job["cell_timeout"])))
         _serve(job, shell_class, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
     os.close(commands_read)
     os.close(replies_written)

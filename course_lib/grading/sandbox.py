@@ -50,6 +50,8 @@ CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
 MAX_PROCESSES = 64
 GROUP_PREFIX = "course-grader-"
 CPU_PERIOD_MICROSECONDS = 100_000
+#: A notebook may run, in all, as long as this many of its cells at their time limit, however many cells it has.
+NOTEBOOK_CELL_LIMITS = 4
 #: The line the runner writes when it has finished a job and is ready for the next.
 END_OF_JOB = b'{"end": true}'
 ARGUMENTS_PIPE_BYTES = 65536  # what a Linux pipe holds before its reader starts: the sandbox's arguments need ~2 KiB
@@ -65,6 +67,11 @@ class Outcome:
     timed_out: bool
     output_cut: bool
     process_cap_reached: bool = False
+
+
+def notebook_seconds(cell_timeout: float) -> float:
+    """How long one notebook's cells may run in all (wall clock, and CPU time): a few cells' limits, not one each."""
+    return NOTEBOOK_CELL_LIMITS * cell_timeout
 
 
 @functools.cache
