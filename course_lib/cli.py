@@ -29,6 +29,7 @@ from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES, write_gradebook
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
 from course_lib.grading.progress import lesson_note, progress_table
+from course_lib.grading.safe_text import name_of_path
 from course_lib.grading.shards import (
     SHARDS_VARIABLE,
     Shard,
@@ -182,7 +183,7 @@ def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
         return 2
     lessons = [path for path in notebooks if _is_lesson(path)]
     for path in lessons:
-        print(lesson_note(path.name))
+        print(lesson_note(name_of_path(path.name)))
     exercises = [path for path in notebooks if path not in lessons]
     if not exercises:
         return 0

@@ -28,7 +28,7 @@ from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
 from course_lib.grading.sandbox import Outcome, Slot, grading_command, notebook_seconds, sandbox_available
-from course_lib.grading.submissions import Submission, read_submission
+from course_lib.grading.submissions import Submission, read_submission, submission_name
 from course_lib.protocol import ANSWER_TAG
 
 OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence and printed text together
@@ -165,7 +165,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     """Grade every submission, `settings.jobs` at a time; rows come back in the order of `paths`."""
     paths = [Path(os.path.abspath(path)) for path in paths]
     common = _common_folder(paths)
-    works = [Work(path, path.relative_to(common).as_posix()) for path in paths]
+    works = [Work(path, submission_name(path, common)) for path in paths]
 
     command = grading_command(sandboxed=settings.sandbox is not None)
     slots: queue.Queue[Slot] = queue.Queue()

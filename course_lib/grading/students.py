@@ -1,12 +1,10 @@
 """The class by student: one record per student with points per exercise, and the CSV files platforms import."""
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from course_lib.authoring.manifest import Manifest
-from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.gradebook import GradeRow, csv_text
 from course_lib.grading.platform_names import Submitter, submitter
 
 
@@ -91,11 +89,9 @@ def graded_exercises(records: Sequence[StudentRecord]) -> list[str]:
 def students_csv(records: Sequence[StudentRecord]) -> str:
     """One row per student: name, id, points per exercise, total, maximum, percent."""
     exercises = graded_exercises(records)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "student_id", *exercises, "total", "max", "percent"])
-    for record in records:
-        writer.writerow(
+    return csv_text(
+        ["student", "student_id", *exercises, "total", "max", "percent"],
+        (
             [
                 record.submitter.name,
                 record.submitter.student_id,
@@ -104,8 +100,9 @@ def students_csv(records: Sequence[StudentRecord]) -> str:
                 record.maximum,
                 f"{record.percent:.2f}",
             ]
-        )
-    return buffer.getvalue()
+            for record in records
+        ),
+    )
 
 
 def canvas_csv(records: Sequence[StudentRecord], manifest: Manifest) -> str:
@@ -116,14 +113,11 @@ def canvas_csv(records: Sequence[StudentRecord], manifest: Manifest) -> str:
     exercises = graded_exercises(records)
     titles = {lesson.exercise: lesson.title for lesson in manifest.lessons}
     maxima = records[0].maxima if records else {}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(titles[e] for e in exercises)])
-    writer.writerow(["Points Possible", "", "", "", "", *(maxima[e] for e in exercises)])
+    rows: list[list[object]] = [["Points Possible", "", "", "", "", *(maxima[e] for e in exercises)]]
     for record in records:
         canvas_id = record.submitter.student_id if record.submitter.platform == "canvas" else ""
-        writer.writerow([record.submitter.name, canvas_id, "", "", "", *(record.points[e] for e in exercises)])
-    return buffer.getvalue()
+        rows.append([record.submitter.name, canvas_id, "", "", "", *(record.points[e] for e in exercises)])
+    return csv_text(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(titles[e] for e in exercises)], rows)
 
 
 def moodle_csv(records: Sequence[StudentRecord]) -> str:
@@ -131,11 +125,9 @@ def moodle_csv(records: Sequence[StudentRecord]) -> str:
 
     A student not named by a Moodle download has an empty identifier, and Moodle skips the row.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"])
+    rows = []
     for record in records:
         moodle = record.submitter.platform == "moodle"
         identifier = f"Participant {record.submitter.student_id}" if moodle else ""
-        writer.writerow([identifier, record.submitter.name, f"{record.percent:.2f}", "100.00", "-"])
-    return buffer.getvalue()
+        rows.append([identifier, record.submitter.name, f"{record.percent:.2f}", "100.00", "-"])
+    return csv_text(["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"], rows)

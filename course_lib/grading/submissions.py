@@ -14,6 +14,7 @@ from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import exercise_name
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.platform_names import uploaded_file_stem
+from course_lib.grading.safe_text import name_of_path
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ def submissions_root(paths: list[Path]) -> Path:
 
 
 def submission_name(notebook: Path, root: Path) -> str:
-    """A submission's name: its path below the submissions root (links not followed, as the grader does not)."""
-    return Path(os.path.abspath(notebook)).relative_to(root).as_posix()
+    """A submission's name: its path below the submissions root (links not followed), escaped by `name_of_path`."""
+    return name_of_path(Path(os.path.abspath(notebook)).relative_to(root).as_posix())
 
 
 def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> list[GradeRow]:
