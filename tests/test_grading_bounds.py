@@ -71,6 +71,7 @@ def graded(tmp_path_factory):
     stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch, redirect_stdout(stdout), redirect_stderr(stderr):
         patch.setattr(pipeline, "READY_SECONDS", READY_SECONDS)
+        patch.setenv("COLUMNS", "250")  # the progress bar names the submission waited for in full
         status = main(["grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT)])
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     return {"status": status, "out": out, "rows": rows, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
@@ -121,8 +122,10 @@ def test_every_html_page_shows_invisible_characters_escaped(graded):
     assert r"Ann\u202eeeL" in report and r"Jos\xe9 Garc\xeda" in report and r"Bo\u001b[31mEk" in report
 
 
-def test_the_terminal_shows_names_escaped(graded):
+def test_the_terminal_shows_names_escaped_and_the_bar_names_the_submission_waited_for(graded):
     lines = graded["stdout"] + graded["stderr"]
     assert not any(raw in lines for raw in RAW)
     summary = graded["stdout"].strip().splitlines()[-1]
     assert summary.endswith(r"1 invalid: invalid/\u202egpj.exe\u001b]0;x\u0007.ipynb")
+    total = len(STUDENTS) + 3
+    assert f"{total - 1}/{total}, waiting for zz slow/" in graded["stderr"]

@@ -110,7 +110,8 @@ def test_no_csv_of_the_gradebook_holds_a_formula_and_its_numbers_stay_numbers(tm
             for name in names[-3:]
             for checkpoint in checkpoints
         ]
-    write_gradebook(rows, tmp_path, load_manifest())
+    written = write_gradebook(rows, tmp_path, load_manifest(), ["add_rollback"])
+    assert written.problems == []
     tables = [name for name in GRADEBOOK_FILES if name.endswith(".csv")]
     assert sorted(path.name for path in tmp_path.glob("*.csv")) == sorted(tables)  # every CSV the grader writes
     quoted = 0

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 import yaml
 
+from course_lib.authoring.manifest import load_manifest
 from course_lib.cli import main
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.outputs import GRADEBOOK_FILES
@@ -77,7 +78,7 @@ def write_parts(folder: Path, count: int, names: list[str], skip: tuple[int, ...
         rows = [GradeRow(name, "add_rollback", "add_rollback.add", "passed", 1, 1, "ok") for name in names]
         shard = Shard(index, count)
         mine = [row for row in rows if shard_of(row.submission, count) == index]
-        (folder / shard.file_name).write_text(part_json(shard, names, mine), encoding="utf-8")
+        (folder / shard.file_name).write_text(part_json(shard, names, mine, ["add_rollback"]), encoding="utf-8")
 
 
 def test_merging_says_which_shards_are_missing(tmp_path):
@@ -143,13 +144,16 @@ def graded_class(tmp_path_factory):
 def test_one_run_grades_canvas_and_moodle_downloads_into_a_student_table(graded_class):
     _, out = graded_class
     students = list(csv.reader((out / "students.csv").open(encoding="utf-8")))
-    assert students == [
-        ["student", "student_id", "the_database", "add_rollback", "total", "max", "percent"],
-        ['"><img src=x onerror=alert(1)>', "78", "0", "4", "4", "8", "50.00"],
-        ["José O'Brien-Smith", "77", "0", "3", "3", "8", "37.50"],
-        ["leeann", "1001", "0", "4", "4", "8", "50.00"],
-        ["smithbob", "1002", "0", "0", "0", "8", "0.00"],
+    exercises = [lesson.exercise for lesson in load_manifest().lessons]  # all count: no --exercises was given
+    assert students[0] == ["student", "student_id", *exercises, "total", "max", "percent"]
+    points = dict(zip(exercises, list(zip(*students[1:], strict=True))[2:], strict=False))
+    assert [row[:2] + row[-3:] for row in students[1:]] == [
+        ['"><img src=x onerror=alert(1)>', "78", "4", "33", "12.12"],
+        ["José O'Brien-Smith", "77", "3", "33", "9.09"],
+        ["leeann", "1001", "4", "33", "12.12"],
+        ["smithbob", "1002", "0", "33", "0.00"],
     ]
+    assert points["the_database"] == ("0",) * 4 and points["add_rollback"] == ("4", "3", "4", "0")
 
 
 def test_feedback_pages_escape_what_students_wrote(graded_class):
@@ -212,3 +216,60 @@ def test_the_summary_line_names_invalid_files_and_strict_makes_them_fail(graded_
     line = capsys.readouterr().out.strip()
     assert len(line.splitlines()) == 1
     assert line.endswith("1 invalid: smithbob_1002_5003_03_add_and_rollback.ipynb")
+
+
+def good_part() -> dict:
+    rows = [GradeRow("s1.ipynb", "add_rollback", "add_rollback.add", "passed", 1, 1, "ok")]
+    return json.loads(part_json(Shard(1, 1), ["s1.ipynb"], rows, ["add_rollback"]))
+
+
+def damaged_parts() -> dict[str, dict]:
+    """A part file damaged in each field in turn: missing, or of another type; and rows damaged in each of theirs."""
+    damaged = {}
+    for field, value in good_part().items():
+        if field == "format":
+            continue
+        damaged[f"no {field}"] = {key: item for key, item in good_part().items() if key != field}
+        damaged[f"{field} of another type"] = {**good_part(), field: {"x": 1} if not isinstance(value, dict) else 1}
+    for field in good_part()["rows"][0]:
+        part = good_part()
+        part["rows"][0][field] = None
+        damaged[f"a row's {field} null"] = part
+        part = good_part()
+        del part["rows"][0][field]
+        damaged[f"a row without {field}"] = part
+    part = good_part()
+    part["rows"][0]["points"] = "1"
+    damaged["points as text"] = part
+    damaged["a row that is a list"] = {**good_part(), "rows": [[1, 2]]}
+    damaged["an exercise that is a number"] = {**good_part(), "exercises": [3]}
+    damaged["a shard written wrong"] = {**good_part(), "shard": "1 of 1"}
+    return damaged
+
+
+@pytest.mark.parametrize("damage", damaged_parts())
+def test_a_damaged_part_file_is_refused_in_one_line(damage, tmp_path, capsys):
+    part = tmp_path / "part-1-of-1.json"
+    part.write_text(json.dumps(damaged_parts()[damage]), encoding="utf-8")
+    with pytest.raises(ShardError, match="is damaged"):
+        merged_rows([part])
+    assert main(["merge", str(part), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_parts_of_gradings_counting_other_exercises_do_not_merge(tmp_path):
+    names = [f"s{number}.ipynb" for number in range(10)]
+    write_parts(tmp_path / "a", 2, names)
+    (tmp_path / "a" / "part-2-of-2.json").write_text(
+        part_json(Shard(2, 2), names, [], ["add_rollback", "updating"]), encoding="utf-8"
+    )
+    with pytest.raises(ShardError, match="different gradings"):
+        merged_rows([tmp_path / "a"])
+
+
+def test_merge_counts_the_exercises_the_parts_were_graded_with(tmp_path):
+    write_parts(tmp_path / "parts", 2, ["Ann Lee_1_assignsubmission_file/03.ipynb", "bo/03.ipynb"])
+    assert main(["merge", str(tmp_path / "parts"), "--out", str(tmp_path / "out")]) == 0
+    header = (tmp_path / "out" / "students.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "student,student_id,add_rollback,total,max,percent"

@@ -69,7 +69,11 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     unmatched = [name for name, rows in files.items() if rows[0].exercise not in record.points]
     if unmatched:
         parts.append("<h2>Other files</h2>")
-        parts += [_file_section(name, files[name], manifest, "not an exercise of the course") for name in unmatched]
+        for name in unmatched:
+            role = (
+                "not counted in this grading" if files[name][0].exercise in lessons else "not an exercise of the course"
+            )
+            parts.append(_file_section(name, files[name], manifest, role))
     return "\n".join(parts) + "\n"
 
 

@@ -52,7 +52,8 @@ class Settings:
     cell_timeout: float
     jobs: int
     sandbox: str | None  # its description, or None when unsandboxed
-    on_done: Callable[[], None] = lambda: None
+    on_start: Callable[[str], None] = lambda name: None  # told each submission's name as it starts, and ends
+    on_done: Callable[[str], None] = lambda name: None
 
 
 @dataclass
@@ -174,6 +175,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
 
     def grade_one(work: Work) -> None:
         work.slot = slots.get()
+        settings.on_start(work.name)
         try:
             for stage in STAGES:
                 stage(settings, work)
@@ -182,7 +184,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
         finally:
             slots.put(work.slot)
             work.slot = None
-        settings.on_done()
+        settings.on_done(work.name)
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:

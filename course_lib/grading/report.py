@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from course_lib.authoring.manifest import Manifest
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.safe_text import html_text
-from course_lib.grading.students import StudentRecord, by_submission, graded_exercises
+from course_lib.grading.students import StudentRecord, by_submission, graded_exercises, received_exercises
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #1f2328; }
@@ -79,6 +79,7 @@ def report_html(
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Gradebook</title><style>{STYLE}</style>",
         f"<h1>Gradebook</h1><p>{html_text(manifest.title)}</p>",
         f"<p>{len(records)} students, {len(by_submission(rows))} files, {len(invalid)} not gradable; {mean}.</p>",
+        _counted_note(records, manifest),
         "<h2>Score distribution</h2>",
         distribution_svg(percents),
         _students_table(records, feedback_names, diagnoses, manifest),
@@ -95,6 +96,16 @@ def report_html(
         parts.append("</ul>")
     parts.append(f"<script>{SCRIPT}</script>")
     return "\n".join(parts) + "\n"
+
+
+def _counted_note(records: Sequence[StudentRecord], manifest: Manifest) -> str:
+    """Which exercises the percentages count, and those of them nobody sent a file for."""
+    titles = {lesson.exercise: lesson.title for lesson in manifest.lessons}
+    counted = graded_exercises(records)
+    received = received_exercises(records)
+    named = ", ".join(f"{html_text(titles[e])}{'' if e in received else ' (no file received)'}" for e in counted)
+    points = sum(records[0].maxima.values()) if records else 0
+    return f"<p id='counted'>Percentages count {len(counted)} exercise(s), {points} points: {named}.</p>"
 
 
 def common_diagnoses(records: Sequence[StudentRecord], most: int = 15) -> list[tuple[str, str, list[int]]]:

@@ -32,14 +32,22 @@ class NoSubmissions(Exception):
     """The instructor's input holds nothing to grade."""
 
 
-def find_notebooks(paths: list[Path]) -> list[Path]:
-    """Every .ipynb file named or found (recursively) under the given paths, in a stable order; at least one."""
+def find_notebooks(paths: list[Path], skipped: Path | None = None) -> list[Path]:
+    """Every .ipynb file named or found (recursively) under the given paths, in a stable order; at least one.
+
+    None is taken from below `skipped`: the grader's own graded copies, when --out is among the folders graded.
+    """
     found: list[Path] = []
+    skipped = Path(os.path.abspath(skipped)) if skipped else None
     for path in paths:
         if not path.exists():
             raise NoSubmissions(f"No such file or folder: {path}")
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            found += sorted(
+                p
+                for p in path.rglob("*.ipynb")
+                if ".ipynb_checkpoints" not in p.parts and not (skipped and skipped in Path(os.path.abspath(p)).parents)
+            )
         else:
             found.append(path)
     if not found:
