@@ -58,7 +58,6 @@ from course_lib.grading.shards import (
 from course_lib.grading.submissions import (
     NoSubmissions,
     find_notebooks,
-    named_from_root,
     submission_name,
     submissions_root,
 )
@@ -136,8 +135,9 @@ def grade(
     manifest = load_manifest(course.manifest)
     counted = exercises or [lesson.exercise for lesson in manifest.lessons]
     bar = ProgressBar(len(mine))
-    settings = Settings(course, manifest, out / GRADED_FOLDER, timeout, jobs, sandbox, bar.started, bar.finished)
-    rows = named_from_root(grade_all(mine, settings) if mine else [], mine, root)
+    # named below the folder given, in every shard alike: the names, and the graded copies' paths, never collide
+    settings = Settings(course, manifest, out / GRADED_FOLDER, timeout, jobs, sandbox, root, bar.started, bar.finished)
+    rows = grade_all(mine, settings) if mine else []
     write_atomically(out / "grading.json", json.dumps({"sandbox": sandbox or "none: unsandboxed"}, indent=2) + "\n")
     if shard:
         write_atomically(out / shard.file_name, part_json(shard, names, rows, counted))

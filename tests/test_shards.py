@@ -201,6 +201,10 @@ def test_shards_run_by_the_deploy_manifests_merge_into_the_single_runs_gradebook
         subprocess.run(command, env=environment, cwd=ROOT, check=True, capture_output=True, timeout=300)
     parts = sorted((tmp_path / "parts").glob("part-*.json"))
     assert len(parts) == 4 and sum(len(json.loads(part.read_text())["rows"]) > 0 for part in parts) >= 2
+    copies = sorted(
+        path.relative_to(tmp_path / "parts" / "graded").as_posix() for path in (tmp_path / "parts").rglob("*.ipynb")
+    )
+    assert copies == sorted(name for name, text in CLASS.items() if text)  # each under its own name: none overwritten
     assert main(["merge", *map(str, parts), "--out", str(tmp_path / "merged")]) == 0
     for name in GRADEBOOK_FILES:
         assert (tmp_path / "merged" / name).read_bytes() == (single / name).read_bytes(), name

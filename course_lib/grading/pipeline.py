@@ -52,6 +52,7 @@ class Settings:
     cell_timeout: float
     jobs: int
     sandbox: str | None  # its description, or None when unsandboxed
+    names_below: Path | None = None  # the folder submissions are named from (default: the deepest holding them all)
     on_start: Callable[[str], None] = lambda name: None  # told each submission's name as it starts, and ends
     on_done: Callable[[str], None] = lambda name: None
 
@@ -165,7 +166,7 @@ STAGES: tuple[Callable[[Settings, Work], None], ...] = (read, plan, run, judge, 
 def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     """Grade every submission, `settings.jobs` at a time; rows come back in the order of `paths`."""
     paths = [Path(os.path.abspath(path)) for path in paths]
-    common = _common_folder(paths)
+    common = settings.names_below or _common_folder(paths)
     works = [Work(path, submission_name(path, common)) for path in paths]
 
     command = grading_command(sandboxed=settings.sandbox is not None)

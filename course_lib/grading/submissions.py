@@ -1,9 +1,8 @@
 """Finds submitted notebooks and matches each to its exercise, by `course.exercise` metadata or by file name."""
 
-import itertools
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -12,7 +11,6 @@ from nbformat import NotebookNode
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import exercise_name
-from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.platform_names import uploaded_file_stem
 from course_lib.grading.safe_text import name_of_path
 
@@ -92,19 +90,3 @@ def submissions_root(paths: list[Path]) -> Path:
 def submission_name(notebook: Path, root: Path) -> str:
     """A submission's name: its path below the submissions root (links not followed), escaped by `name_of_path`."""
     return name_of_path(Path(os.path.abspath(notebook)).relative_to(root).as_posix())
-
-
-def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> list[GradeRow]:
-    """The rows of `grade_all(notebooks, ...)`, each submission named by its path below `root`, the same in any shard.
-
-    grade_all returns the rows of each notebook together, in the order of `notebooks`, named below their common folder,
-    which depends on which notebooks are graded together.
-    """
-    groups = [list(group) for _, group in itertools.groupby(rows, key=lambda row: row.submission)]
-    if len(groups) != len(notebooks):
-        raise ValueError(f"{len(notebooks)} notebooks were graded but their rows name {len(groups)} submissions")
-    return [
-        replace(row, submission=submission_name(notebook, root))
-        for notebook, group in zip(notebooks, groups, strict=True)
-        for row in group
-    ]
