@@ -10,6 +10,7 @@ app       serve the book-club web app on 127.0.0.1, on a fresh database
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -240,6 +241,8 @@ def progress(paths: list[Path], *, jobs: int, timeout: float) -> int:
 
 def _is_lesson(path: Path) -> bool:
     """True for a lesson notebook: it has no answer cell (a `# answer:` line, or the answer tag)."""
+    if not path.is_file() or path.is_symlink():  # never opened (a pipe would wait forever): graded as invalid
+        return False
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception:
@@ -281,7 +284,8 @@ class ProgressBar:
             room = shutil.get_terminal_size().columns - len(line) - len(more) - len(", waiting for ") - 1
             line += f", waiting for {oldest if len(oldest) <= room else oldest[: max(room - 1, 12)] + '…'}{more}"
         end = "\n" if self._done == self._total else ""
-        print(f"\r{line}{' ' * max(self._width - len(line), 0)}", end=end, file=sys.stderr, flush=True)
+        with contextlib.suppress(OSError, ValueError):  # a closed terminal or pipe must not stop the grading
+            print(f"\r{line}{' ' * max(self._width - len(line), 0)}", end=end, file=sys.stderr, flush=True)
         self._width = len(line)
 
 

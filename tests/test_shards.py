@@ -19,7 +19,7 @@ import yaml
 
 from course_lib.authoring.manifest import load_manifest
 from course_lib.cli import main
-from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES
 from course_lib.grading.shards import (
     Shard,
@@ -277,3 +277,10 @@ def test_merge_counts_the_exercises_the_parts_were_graded_with(tmp_path):
     assert main(["merge", str(tmp_path / "parts"), "--out", str(tmp_path / "out")]) == 0
     header = (tmp_path / "out" / "students.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "student,student_id,add_rollback,total,max,percent"
+
+
+def test_a_part_holds_what_a_notebook_held_even_a_lone_surrogate(tmp_path):
+    rows = [GradeRow("s.ipynb", "add_rollback", "add_rollback.add", "failed", 0, 1, "raised: \ud800", "x = '\ud800'")]
+    part = tmp_path / "part-1-of-1.json"
+    write_atomically(part, part_json(Shard(1, 1), ["s.ipynb"], rows, ["add_rollback"]))
+    assert merged_rows([part]) == (rows, ["add_rollback"])

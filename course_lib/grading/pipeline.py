@@ -27,6 +27,7 @@ from course_lib.checks.registry import decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
+from course_lib.grading.safe_text import storable_path
 from course_lib.grading.sandbox import Outcome, Slot, grading_command, notebook_seconds, sandbox_available
 from course_lib.grading.submissions import Submission, read_submission, submission_name
 from course_lib.protocol import ANSWER_TAG
@@ -154,9 +155,10 @@ def keep(settings: Settings, work: Work) -> None:
     notebook = work.submission.notebook
     assert notebook is not None
     executed = _executed_copy(notebook, work)
-    target = settings.graded_folder / work.name
+    target = settings.graded_folder / storable_path(work.name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(executed, target)
+    # a lone surrogate (which a notebook's JSON may hold, as \ud800) is written back as that same JSON escape
+    target.write_text(nbformat.writes(executed), encoding="utf-8", errors="backslashreplace")
 
 
 #: The stages, in order. Each takes the settings and one submission; `run` is the only one that runs student code.
@@ -176,8 +178,8 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
 
     def grade_one(work: Work) -> None:
         work.slot = slots.get()
-        settings.on_start(work.name)
         try:
+            settings.on_start(work.name)
             for stage in STAGES:
                 stage(settings, work)
         except Exception as error:  # one unforeseen shape must cost its own row, never the class's gradebook

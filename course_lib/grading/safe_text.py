@@ -4,9 +4,11 @@ Every name in the gradebook comes from a path, and a path may hold any bytes but
 UTF-8 (a zip made on another system), control characters, or a right-to-left override that turns a name around.
 """
 
+import hashlib
 import html
 import re
 import unicodedata
+from pathlib import PurePosixPath
 
 #: Characters shown as they are, by Unicode general category: letters, marks, numbers, punctuation, symbols, spaces,
 #: and the two joiners some scripts need inside a word. Every other one (controls, bidirectional and other format
@@ -16,6 +18,7 @@ SHOWN_CATEGORIES = ("L", "M", "N", "P", "S")
 JOINERS = "\u200c\u200d"
 #: What a spreadsheet reads as the start of a formula (OWASP's CSV injection list, and NUL, as ASVS 1.2.10 adds).
 FORMULA_STARTS = "=+-@\t\r\0"
+MAX_NAME_BYTES = 255  # the longest file or folder name most file systems hold
 NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -44,6 +47,22 @@ def name_of_path(relative: str) -> str:
         else:
             parts.append(visible(character))
     return "".join(parts)
+
+
+def storable_path(name: str) -> str:
+    """A gradebook name as a relative path any file system holds, for the graded copy.
+
+    A part longer than 255 bytes (escapes make a name longer than the one submitted) is cut, and ends in a hash of
+    the whole part, so that it stays distinct; any other part stays as it is.
+    """
+    parts = []
+    for part in name.split("/"):
+        if len(part.encode()) > MAX_NAME_BYTES:
+            suffix = PurePosixPath(part).suffix[:16]
+            digest = hashlib.sha256(part.encode()).hexdigest()[:16]
+            part = part.encode()[: MAX_NAME_BYTES - 40].decode(errors="ignore") + f"-{digest}{suffix}"
+        parts.append(part)
+    return "/".join(parts)
 
 
 def spreadsheet_safe(cell: object) -> object:

@@ -90,7 +90,7 @@ def part_json(shard: Shard, class_submissions: Sequence[str], rows: Sequence[Gra
         "exercises": list(counted),
         "rows": [asdict(row) for row in rows],
     }
-    return json.dumps(part, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(part, indent=1) + "\n"  # ASCII, with escapes: what a notebook held may be a lone surrogate
 
 
 def part_files(paths: Sequence[Path]) -> list[Path]:

@@ -14,6 +14,8 @@ from course_lib.authoring.notebook_format import exercise_name
 from course_lib.grading.platform_names import uploaded_file_stem
 from course_lib.grading.safe_text import name_of_path
 
+MAX_NOTEBOOK_BYTES = 64 * 2**20  # a notebook larger than this is not read: it could exhaust the grader's memory
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -56,6 +58,9 @@ def find_notebooks(paths: list[Path], skipped: Path | None = None) -> list[Path]
 def read_submission(path: Path, course: CourseLayout, manifest: Manifest) -> Submission:
     """Read a submitted file and match it to its exercise; an unreadable file gets its problem in words."""
     by_name = _exercise_by_file_name(path, manifest)
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        problem = f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: not read, not graded"
+        return Submission(path, by_name, None, None, problem)
     try:
         notebook = nbformat.read(path, as_version=4)
     except (OSError, ValueError, json.JSONDecodeError, UnicodeDecodeError, KeyError, AttributeError) as error:
