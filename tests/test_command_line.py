@@ -175,3 +175,22 @@ def test_help_shows_each_default_once_no_default_for_a_required_option_and_only_
     own = set(re.findall(r"^  (-[-\w]+)", text.split("options:", 1)[1], re.MULTILINE))
     named = set(re.findall(r"(?<!grade )(?<![\w-])(--[a-z][-a-z]*)", text))  # `grade --shard`: another command's
     assert named <= own | {"--help"}, named - own  # merge's help named --require-sandbox, which it does not have
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"JOB_COMPLETION_INDEX": "first", "COURSE_GRADE_SHARDS": "4"}, "$JOB_COMPLETION_INDEX must be a whole number"),
+        ({"JOB_COMPLETION_INDEX": "0"}, "$COURSE_GRADE_SHARDS must be a whole number"),
+        ({"JOB_COMPLETION_INDEX": "4", "COURSE_GRADE_SHARDS": "4"}, "there is no shard 5/4"),
+        ({"JOB_COMPLETION_INDEX": "0", "COURSE_GRADE_SHARDS": "-2"}, "$COURSE_GRADE_SHARDS must be a whole number"),
+        ({"SLURM_ARRAY_TASK_ID": "3"}, "$SLURM_ARRAY_TASK_MIN must be a whole number"),
+        ({"SLURM_ARRAY_TASK_ID": "9", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4"}, "no shard 9/4"),
+    ],
+)
+def test_an_array_jobs_bad_shard_variables_get_one_line(environment, expected, places, monkeypatch, capsys):
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    status, out, err = run(["grade", str(places / "class"), "--out", str(places / "out")], capsys)
+    assert_one_line(status, out, err, expected)
+    assert not (places / "out").exists()
