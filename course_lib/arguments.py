@@ -34,7 +34,7 @@ class HelpFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         default = action.default
-        if action.required or default in (None, False, argparse.SUPPRESS) or "(default" in text:
+        if action.required or default in (None, False, argparse.SUPPRESS, [], ()) or "(default" in text:
             return text
         shown = " ".join(map(str, default)) if isinstance(default, list | tuple) else str(default)
         return f"{text} (default: {shown.replace('%', '%%')})"

@@ -1,7 +1,9 @@
 """Hostile submissions against the sandboxed grader: each earns nothing, harms no classmate, leaves nothing behind.
 
 One class is graded once: two honest classmates (a right answer, a diagnosed mistake) and more than thirty hostile
-submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way.
+submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way. Their code is
+outside the course's vocabulary, so the grader would hold each for review (`tests/test_admission.py`); here the
+instructor grades them anyway (`--admit`), which is what the sandbox must hold against.
 """
 
 import csv
@@ -177,10 +179,11 @@ def red_team(tmp_path_factory):
     startup = Path.home() / ".ipython" / "profile_default" / "startup"
     startup_before = sorted(startup.glob("*")) if startup.exists() else []
     started = time.time()
+    admit = [argument for name in corpus if name.startswith("hostile/") for argument in ("--admit", str(folder / name))]
     planted = planted_secrets()
     os.environ.update(planted)
     try:
-        assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2"]) == 0
+        assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2", *admit]) == 0
     finally:
         for name in planted:
             del os.environ[name]
@@ -299,7 +302,8 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
         (tmp_path / f"{name}.ipynb").write_text(with_first_answer(code), encoding="utf-8")
         (tmp_path / f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb").write_text(honest, encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3"]) == 0
+    admit = [argument for name in SLOT_ATTACKS for argument in ("--admit", str(tmp_path / f"{name}.ipynb"))]
+    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3", *admit]) == 0
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     for name in SLOT_ATTACKS:
         honest_name = f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb"
@@ -331,3 +335,47 @@ def test_no_process_in_the_sandbox_shows_the_instructors_arguments_or_paths(red_
     assert "HOME=/tmp/home" in " ".join(row["message"] for row in rows_of(red_team, leak))
     for path in (ROOT, red_team["out"], red_team["folder"]):
         assert str(path) not in printed, path
+
+
+# --- answers that tell the real run from the check's replays -----------------------------------------------------
+
+COUNTER_CELL = "runs = []  # shared by the check's copies of the namespace: counts how often an answer ran"
+
+
+def only_when_replayed(solution: Path, checkpoint: str) -> str:
+    """The solution, with one answer doing its work only when the check runs it again (never in the real run)."""
+    notebook = nbformat.read(solution, as_version=4)
+    setup = next(index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    notebook.cells.insert(setup + 1, nbformat.v4.new_code_cell(COUNTER_CELL))
+    for cell in notebook.cells:
+        if "answer" in cell.metadata.get("tags", []) and cell.metadata.course.checkpoint == checkpoint:
+            body = "\n".join("    " + line for line in cell.source.splitlines() if not line.startswith("#"))
+            cell.source = f"# answer: {checkpoint}\nruns.append(1)\nif len(runs) > 1:\n{body}\nelse:\n    pass"
+    return nbformat.writes(notebook)
+
+
+def replay_detectors() -> dict[str, str]:
+    found = {}
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        notebook = nbformat.read(solution, as_version=4)
+        for cell in notebook.cells:
+            if "answer" in cell.metadata.get("tags", []):
+                checkpoint = cell.metadata.course.checkpoint
+                found[f"{checkpoint}/{solution.name}"] = only_when_replayed(solution, checkpoint)
+    return found
+
+
+def test_an_answer_that_works_only_when_the_check_runs_it_again_earns_nothing_for_it(tmp_path):
+    """The real run did nothing: whatever the replays saw, the checkpoint is not passed (the database's word)."""
+    for name, text in replay_detectors().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path), "--out", str(out), "--timeout", "5"]) == 0
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    forged = [
+        f"{row['submission']}: {row['message']}"
+        for row in rows
+        if row["checkpoint"] == row["submission"].partition("/")[0] and row["status"] == "passed"
+    ]
+    assert forged == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from course_lib.grading.safe_text import spreadsheet_safe, visible
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid")
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid", "held")
 
 
 @dataclass(frozen=True)
