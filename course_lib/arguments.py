@@ -116,6 +116,8 @@ def output_folder_problem(out: Path) -> str | None:
     """Why --out cannot hold the gradebook (None when it can): it must be a folder, or a path that can become one."""
     if out.exists() and not out.is_dir():
         return f"--out {out} is a file: name a folder, or a new path for one"
+    if out.is_symlink() and not out.exists():
+        return f"--out {out} is a link to nothing: name a folder, or a new path for one"
     existing = next(parent for parent in [out, *out.absolute().parents] if parent.exists())
     if not existing.is_dir():
         return f"--out {out} is below {existing}, which is a file: name a folder, or a new path for one"

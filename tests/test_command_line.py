@@ -19,11 +19,12 @@ COMMANDS = ("build", "check", "grade", "merge", "progress", "mutate", "app")
 
 @pytest.fixture
 def places(tmp_path):
-    """A class of one notebook, a file, a folder below a file, an empty folder, and where an out folder would go."""
+    """A class of one notebook, a file, an empty folder, a link to nothing, and where an out folder would go."""
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "03_add_and_rollback.ipynb").write_bytes(SOLUTION.read_bytes())
     (tmp_path / "a file").write_text("x")
     (tmp_path / "empty").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     return tmp_path
 
 
@@ -40,6 +41,7 @@ BAD_ARGUMENTS = {
     "fractional jobs": ([*GRADE, "--jobs", "1.5"], "--jobs"),
     "out is a file": (["grade", "{class}", "--out", "{tmp}/a file"], "is a file"),
     "out below a file": (["grade", "{class}", "--out", "{tmp}/a file/gradebook"], "which is a file"),
+    "out a link to nothing": (["grade", "{class}", "--out", "{tmp}/dangling"], "a link to nothing"),
     "out where no folder can be made": (["grade", "{class}", "--out", "/proc/gradebook"], "no folder can be made"),
     "shard out of range": ([*GRADE, "--shard", "3/2"], "no shard 3/2"),
     "shard not i/N": ([*GRADE, "--shard", "half"], "i/N"),
