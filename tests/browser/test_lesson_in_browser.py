@@ -19,6 +19,7 @@ from jupyterlab_driver import (
     require_chromium,
     roll_back_and_read_the_inspector,
 )
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 LESSON = "03_add_and_rollback.ipynb"
@@ -104,10 +105,9 @@ def test_the_widgets_render(lesson_page):
 def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
     page = lesson_page
     playground = commit_a_duplicate_email(page)
-    assert "inactive" in playground.locator(".course-inspector").inner_text()
+    expect(playground.locator(".course-inspector")).to_contain_text("inactive")
     shoot(page, "playground-duplicate-refused", playground)
-    shown = roll_back_and_read_the_inspector(page, playground)
-    assert "no transaction" in shown and "transient" in shown and "as committed: 6 rows" in shown
+    roll_back_and_read_the_inspector(page, playground, "no transaction", "transient", "as committed: 6 rows")
     shoot(page, "playground-after-rollback", playground)
     shoot(page, "lesson-03-after-rollback")
 
