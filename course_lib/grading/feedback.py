@@ -50,7 +50,7 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     heading = html.escape(who.name) + (f" ({html.escape(who.student_id)})" if who.student_id else "")
     parts = [
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Feedback: {html.escape(who.name)}</title>",
-        f"<style>{STYLE}</style><h1>Feedback for {heading}</h1>",
+        f"<style>{STYLE}</style><main><h1>Feedback for {heading}</h1>",
         f"<p>{html.escape(manifest.title)}</p>",
         f"<p><strong>{record.total} of {record.maximum} points ({record.percent:.0f}%).</strong></p>",
     ]
@@ -70,7 +70,7 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     if unmatched:
         parts.append("<h2>Other files</h2>")
         parts += [_file_section(name, files[name], manifest, "not an exercise of the course") for name in unmatched]
-    return "\n".join(parts) + "\n"
+    return "\n".join([*parts, "</main>"]) + "\n"
 
 
 def _file_section(name: str, rows: list[GradeRow], manifest: Manifest, role: str) -> str:
