@@ -52,6 +52,8 @@ LEFT_OUT = {
     "nbclient": "course_lib's grader runs notebooks; lessons do not",
     "psutil": "course_lib's grader and its PostgreSQL watcher end processes; the browser has none",
     "ipykernel": "the browser's kernel is Pyodide's own",
+    "prompt-toolkit": "IPython's terminal: the browser's kernel has none (IPython imports it only in IPython.terminal)",
+    "wcwidth": "prompt_toolkit's, which the browser does without",
 }
 # Files of the served wheels that the browser does without: a path prefix inside the wheel, and why.
 LEFT_OUT_FILES = {
