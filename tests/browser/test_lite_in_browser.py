@@ -265,3 +265,8 @@ def test_without_a_built_site_the_test_skips_or_fails_in_ci(monkeypatch, tmp_pat
 def test_the_build_was_quiet():
     log = require_site(SITE).parent / "lite-build.log"  # what `jupyter lite build` said during `make lite`
     assert [line for line in log.read_text(encoding="utf-8").splitlines() if "warning" in line.lower()] == []
+
+
+def test_the_site_holds_45_mb_or_less():
+    size = sum(path.stat().st_size for path in require_site(SITE).rglob("*") if path.is_file())
+    assert size <= 45e6, f"build/lite holds {size / 1e6:.1f} MB: leave out what the browser does not need"
