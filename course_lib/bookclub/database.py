@@ -3,6 +3,8 @@
 import functools
 import os
 import sqlite3
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, StaticPool, create_engine, event, text
@@ -12,7 +14,7 @@ from sqlalchemy.orm import configure_mappers
 from course_lib.bookclub.models import db
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD, fresh_postgres_database
 from course_lib.bookclub.seed import insert_seed_data
-from course_lib.protocol import DATABASE_VARIABLE
+from course_lib.protocol import DATABASE_VARIABLE, LESSON_FILE_VARIABLE
 
 IN_MEMORY_SQLITE = "sqlite://"
 
@@ -36,13 +38,22 @@ def is_in_memory_sqlite(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
-def create_course_app(url: str = IN_MEMORY_SQLITE) -> Flask:
-    """A Flask app bound to `url`, whose database holds exactly the seed data."""
+def lesson_file() -> str | None:
+    """The file the grader's runner asks the lesson's in-memory SQLite database to live in, if any."""
+    return os.environ.get(LESSON_FILE_VARIABLE) or None
+
+
+def create_course_app(url: str = IN_MEMORY_SQLITE, *, file: str | None = None) -> Flask:
+    """A Flask app bound to `url`, whose database holds exactly the seed data.
+
+    With `file`, an in-memory SQLite database lives in that file instead, still through one shared connection: the
+    same behaviour, and another process can read what is committed.
+    """
     app = Flask("course_lib")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     in_memory = is_in_memory_sqlite(url)
     if in_memory:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": _copy_of_seeded_template}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": functools.partial(_copy_of_seeded_template, file)}
     db.init_app(app)
     with app.app_context():
         if make_url(url).get_backend_name() == "sqlite":
@@ -85,11 +96,51 @@ def build_seeded_template() -> None:
     configure_mappers()
 
 
-def _copy_of_seeded_template() -> sqlite3.Connection:
-    """A new private in-memory database, copied from the seeded template with SQLite's online backup API."""
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
+def _copy_of_seeded_template(file: str | None = None) -> sqlite3.Connection:
+    """A new private database (in memory, or in `file`), copied from the seeded template with SQLite's backup API."""
+    connection = sqlite3.connect(file or ":memory:", check_same_thread=False)
     _seeded_template().backup(connection)
     return connection
+
+
+def reset_to_seed(app: Flask, statements: tuple[str, ...] = ()) -> None:
+    """Put an in-memory app's database back to exactly the seed data (in place: the app stays), then run `statements`.
+
+    Copying the seeded template over the one connection costs a few milliseconds, where a new app costs tens.
+    """
+    with app.app_context():
+        db.session.remove()
+        raw = db.engine.raw_connection()
+        try:
+            _seeded_template().backup(raw.driver_connection)
+            for statement in statements:
+                raw.driver_connection.execute(statement)
+        finally:
+            raw.close()
+
+
+def committed_rows(file: str | Path) -> dict[str, Any]:
+    """What the course's tables hold as committed in an SQLite file, read-only: {table: [row, ...]}, or {"error": ...}.
+
+    The grader's runner reads the lesson database this way, from outside the process that ran the student's code.
+    """
+    try:
+        connection = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    try:
+        connection.execute("PRAGMA trusted_schema = OFF")
+        return {
+            table.name: [
+                dict(zip(table.columns.keys(), row, strict=True))
+                for row in connection.execute(f"SELECT {', '.join(table.columns.keys())} FROM {table.name} ORDER BY id")
+            ]
+            for table in db.metadata.sorted_tables
+        }
+    except sqlite3.Error as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        connection.close()
 
 
 def _use_explicit_sqlite_transactions(engine: Engine) -> None:

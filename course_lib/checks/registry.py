@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from course_lib.authoring.manifest import load_manifest
+from course_lib.checks.reference import committed_difference, reference_evidence
 from course_lib.checks.verdict import Finding, Status, Verdict
 from course_lib.classroom.answer_log import AnswerRun
 
@@ -49,20 +50,27 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Judge:
-    """A checkpoint's judge: evidence collected beside the student's code, and the rule that decides on it."""
+    """A checkpoint's judge: evidence collected beside the student's code, and the rule that decides on it.
+
+    A judge that `compares` decides by comparing the evidence with the reference solution's, collected the same way
+    when the course was built (`checks/reference.py`): its rule takes both.
+    """
 
     collect: Callable[[Attempt], Evidence]
-    rule: Callable[[Evidence], Finding]
+    rule: Callable[..., Finding]
+    compares: bool = False
 
 
 _JUDGES: dict[str, Judge] = {}
 
 
-def checkpoint(checkpoint_id: str, *, collect: Callable[[Attempt], Evidence]) -> Callable[[Callable], Callable]:
+def checkpoint(
+    checkpoint_id: str, *, collect: Callable[[Attempt], Evidence], compares: bool = False
+) -> Callable[[Callable], Callable]:
     """Register the decorated rule, with its collect half, as the judge of a checkpoint listed in the manifest."""
 
-    def register(rule: Callable[[Evidence], Finding]) -> Callable[[Evidence], Finding]:
-        _JUDGES[checkpoint_id] = Judge(collect, rule)
+    def register(rule: Callable[..., Finding]) -> Callable[..., Finding]:
+        _JUDGES[checkpoint_id] = Judge(collect, rule, compares)
         return rule
 
     return register
@@ -118,7 +126,29 @@ def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
         return {COLLECT_FAILED: describe_error(error)}
 
 
-def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None, evidence: Any) -> Verdict:
+@dataclass(frozen=True)
+class Witness:
+    """What the grader knows beyond a judge's evidence: the database's word, and the answer as the notebook ran it.
+
+    `stored` is what the lesson's database held as committed, read in the database file by the sandbox's runner,
+    never told by the student's process; `as_run` and `run_again` observe the answer as the notebook ran and as a
+    check runs it again (`judging/observation.py`). A pass stands only if the first agrees with the reference and
+    the other two with each other.
+    """
+
+    stored: Any
+    as_run: Any = None
+    run_again: Any = None
+    stored_before: Any = None  # what was committed at the checkpoint before this one
+
+
+def decide(
+    checkpoint_id: str,
+    source: str | None,
+    error: dict[str, Any] | None,
+    evidence: Any,
+    witness: Witness | None = None,
+) -> Verdict:
     """The trusted half: a verdict from the answer's source, the error it stopped with, the evidence; runs no code."""
     info, found = load_manifest().checkpoint(checkpoint_id), judge_of(checkpoint_id)
     if info is None or found is None:
@@ -139,7 +169,13 @@ def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None,
     try:
         if not isinstance(evidence, dict) or COLLECT_FAILED in evidence:
             raise ValueError(evidence.get(COLLECT_FAILED) if isinstance(evidence, dict) else "no evidence")
-        finding = found.rule(evidence)
+        if found.compares:
+            reference = reference_evidence(checkpoint_id)
+            if reference is None:
+                raise LookupError("the reference's record is missing: run `make build`")
+            finding = found.rule(evidence, reference)
+        else:
+            finding = found.rule(evidence)
         if not isinstance(finding, Finding) or not isinstance(finding.message, str):
             raise TypeError("the rule gave no finding")
     except Exception as failure:
@@ -148,6 +184,13 @@ def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None,
             Status.CHECK_FAILED,
             f"The check itself failed ({describe_error(failure)}). This is a bug in the kit: tell your instructor.",
         )
+    if finding.status is Status.PASSED and witness is not None:
+        from course_lib.checks.judging.observation import run_difference
+
+        difference = run_difference(witness.as_run, witness.run_again)
+        difference = difference or committed_difference(checkpoint_id, witness.stored, witness.stored_before)
+        if difference is not None:
+            return Verdict(checkpoint_id, Status.MISTAKE, difference)
     return Verdict(checkpoint_id, Status(finding.status), finding.message)
 
 

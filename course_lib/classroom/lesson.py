@@ -15,6 +15,7 @@ from course_lib.bookclub.database import (
     database_url,
     dispose,
     is_in_memory_sqlite,
+    lesson_file,
 )
 from course_lib.bookclub.models import Annotation, Book, Reader, Review, db, restore_model_classes
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD
@@ -30,7 +31,7 @@ def start_lesson(*, show_sql: bool = True) -> Flask:
     _end_previous_lesson()
     restore_model_classes()
     url = database_url()
-    app = create_course_app(url)
+    app = create_course_app(url, file=lesson_file())
     echo = echo_of(app)
     context = app.app_context()
     context.push()
