@@ -43,8 +43,11 @@ KERNEL_READY = """() => {
 
 # Run > Run All Cells, as a student chooses it: true once every cell ran without an error (JupyterLab stops at one).
 RUN_ALL = "async () => await window.jupyterapp.commands.execute('notebook:run-all-cells')"
-# The open notebook's path in the site.
-NOTEBOOK_PATH = "() => window.jupyterapp.shell.currentWidget.context.path"
+# The path in the site of the open document (null while none is open, or the open tab is not a document).
+NOTEBOOK_PATH = """() => {
+    const widget = window.jupyterapp.shell.currentWidget;
+    return widget && widget.context ? widget.context.path : null;
+}"""
 # Opens a file of the site in the running JupyterLab, as a double click in its file browser does.
 OPEN_FILE = "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }"
 # Closes the open notebook and shuts its kernel down, without asking to save (the site's files stay as they are).
