@@ -77,9 +77,12 @@ BUILD_LOG = ROOT / "build" / "lite-build.log"
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
-    """Run a command, stopping the build if it fails."""
+    """Run a command, stopping the build if it fails or is not installed."""
     print("+", " ".join(str(part) for part in command), flush=True)
-    subprocess.run([str(part) for part in command], check=True, env=env, cwd=cwd)
+    try:
+        subprocess.run([str(part) for part in command], check=True, env=env, cwd=cwd)
+    except FileNotFoundError:
+        raise SystemExit(f"{command[0]} is not installed: make lite needs npm and Node (apt-get install npm)") from None
 
 
 def pyodide_core(destination: Path) -> None:
