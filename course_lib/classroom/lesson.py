@@ -20,7 +20,7 @@ from course_lib.bookclub.database import (
 from course_lib.bookclub.models import Annotation, Book, Reader, Review, db, restore_model_classes
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
-from course_lib.classroom.browser_kernel import share_context_with_later_cells
+from course_lib.classroom.browser_kernel import answer_unavailable_with_notes, share_context_with_later_cells
 from course_lib.classroom.echo import echo_of
 from course_lib.classroom.short_errors import show_database_errors_short
 
@@ -43,6 +43,7 @@ def start_lesson(*, show_sql: bool = True, short_errors: bool = True) -> Flask:
     _pushed.append(context)
     if sys.platform == "emscripten":  # JupyterLite's Pyodide kernel
         share_context_with_later_cells()
+        answer_unavailable_with_notes()
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)

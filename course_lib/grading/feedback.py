@@ -56,7 +56,7 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     heading = html_text(who.name) + (f" ({html_text(who.student_id)})" if who.student_id else "")
     parts = [
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Feedback: {html_text(who.name)}</title>",
-        f"<style>{STYLE}</style><h1>Feedback for {heading}</h1>",
+        f"<style>{STYLE}</style><main><h1>Feedback for {heading}</h1>",
         f"<p>{html_text(manifest.title)}</p>",
         f"<p><strong>{record.total} of {record.maximum} points ({record.percent:.0f}%).</strong></p>",
     ]
@@ -80,7 +80,7 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
                 "not counted in this grading" if files[name][0].exercise in lessons else "not an exercise of the course"
             )
             parts.append(_file_section(name, files[name], manifest, role))
-    return "\n".join(parts) + "\n"
+    return "\n".join([*parts, "</main>"]) + "\n"
 
 
 def _file_section(name: str, rows: list[GradeRow], manifest: Manifest, role: str) -> str:

@@ -78,7 +78,7 @@ def report_html(
     mean = f"mean {statistics.fmean(percents):.1f}%, median {statistics.median(percents):.1f}%" if percents else ""
     parts = [
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Gradebook</title><style>{STYLE}</style>",
-        f"<h1>Gradebook</h1><p>{html_text(manifest.title)}</p>",
+        f"<main><h1>Gradebook</h1><p>{html_text(manifest.title)}</p>",
         f"<p>{len(records)} students, {len(by_submission(rows))} files, {len(invalid)} not gradable, "
         f"{len(held)} held for review; {mean}.</p>",
         _counted_note(records, manifest),
@@ -97,7 +97,7 @@ def report_html(
             if row.status == "invalid"
         ]
         parts.append("</ul>")
-    parts.append(f"<script>{SCRIPT}</script>")
+    parts.append(f"</main><script>{SCRIPT}</script>")
     return "\n".join(parts) + "\n"
 
 
@@ -206,14 +206,15 @@ def _hardest_checkpoints(rows: Sequence[GradeRow], manifest: Manifest, most: int
         if row.checkpoint:
             attempts.setdefault(row.checkpoint, []).append(row.status == "passed")
     rates = sorted(((sum(passed) / len(passed), checkpoint) for checkpoint, passed in attempts.items()))[:most]
-    lines = ["<h2>Hardest checkpoints</h2><table id='hardest'><tr><th>checkpoint</th><th>passed</th><th></th></tr>"]
+    lines = ["<h2>Hardest checkpoints</h2><table id='hardest'>"]
+    lines.append("<tr><th>checkpoint</th><th>passed</th><th>not passed</th></tr>")
     for rate, checkpoint in rates:
         info = manifest.checkpoint(checkpoint)
         task = f"<br>{html_text(info.task)}" if info else ""
         lines.append(
             f"<tr><td><code>{html_text(checkpoint)}</code>{task}</td>"
             f"<td>{rate:.0%} of {len(attempts[checkpoint])}</td>"
-            f"<td><span class='bar' style='width:{(1 - rate) * 10:.1f}em'></span></td></tr>"
+            f"<td><span class='bar' aria-hidden='true' style='width:{(1 - rate) * 10:.1f}em'></span></td></tr>"
         )
     return "\n".join([*lines, "</table>"])
 
