@@ -1,5 +1,6 @@
 """Shared fixtures: an in-process IPython shell that runs cells the way a notebook does."""
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -40,6 +41,11 @@ class FakeNotebook:
 
     def verdict(self, checkpoint: str) -> Verdict:
         return judge(checkpoint, self.shell.user_ns, ANSWERS.latest, self.shell.transform_cell)
+
+
+def pytest_sessionstart(session) -> None:
+    """Freeze what the imports loaded: a shell's reset, at every notebook fixture, collects garbage without it."""
+    gc.freeze()
 
 
 @pytest.fixture

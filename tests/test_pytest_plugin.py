@@ -4,6 +4,7 @@ Each run is a real `python -m pytest --course-grade ...` in a folder of its own,
 autograding action runs it; its JUnit XML is what CI systems read.
 """
 
+import json
 import shlex
 import shutil
 import subprocess
@@ -38,57 +39,57 @@ def pytest_run(folder: Path, *arguments: str) -> tuple[int, dict[str, str | None
 
 
 @pytest.fixture(scope="module")
-def class_folder(tmp_path_factory):
+def graded_class(tmp_path_factory):
+    """One real pytest run over a class: Ann solved it, Bob did not start, Cy commits without try, Di imports os."""
     folder = tmp_path_factory.mktemp("classroom")
-    for student, source in (("ann", SOLUTION), ("bob", EXERCISE), ("cy", SOLUTION)):
+    for student, source in (("ann", SOLUTION), ("bob", EXERCISE), ("cy", SOLUTION), ("di", SOLUTION)):
         (folder / "class" / student).mkdir(parents=True)
         shutil.copy(source, folder / "class" / student / "03_add_and_rollback.ipynb")
     wrong = nbformat.read(SOLUTION, as_version=4)
+    answers = [cell for cell in wrong.cells if "answer" in cell.metadata.get("tags", [])]
     next(
-        cell for cell in wrong.cells if "commit()" in cell.source and "answer" in cell.metadata.get("tags", [])
+        cell for cell in answers if cell.metadata.course.checkpoint == "add_rollback.commit"
     ).source = "# answer: add_rollback.commit\ndb.session.commit()"
     nbformat.write(wrong, folder / "class" / "cy" / "03_add_and_rollback.ipynb")
-    return folder
-
-
-def test_a_solved_notebook_is_one_passing_item_per_checkpoint(class_folder):
-    status, items, output = pytest_run(class_folder, "--course-grade", "class/ann/03_add_and_rollback.ipynb")
-    assert status == 0, output
-    assert items == {f"class.ann.03_add_and_rollback.ipynb::{checkpoint}": None for checkpoint in CHECKPOINTS}
-
-
-def test_an_unsolved_notebook_fails_every_item_with_the_checks_message(class_folder):
-    status, items, _ = pytest_run(class_folder, "--course-grade", "class/bob/03_add_and_rollback.ipynb")
-    assert status == 1
-    assert list(items) == [f"class.bob.03_add_and_rollback.ipynb::{checkpoint}" for checkpoint in CHECKPOINTS]
-    assert all(message.startswith("failed: not done yet: ") for message in items.values())
-    assert (
-        "Add new_reader to the session with db.session.add(new_reader)."
-        in items["class.bob.03_add_and_rollback.ipynb::add_rollback.add"]
-    )
-
-
-def test_a_folder_of_students_is_graded_at_once_each_item_named_by_file_and_checkpoint(class_folder):
-    status, items, output = pytest_run(class_folder, "--course-grade", "class", "--course-jobs", "2")
-    assert status == 1 and len(items) == 12, output
-    assert [name for name, message in items.items() if message is None] == [
-        *(f"class.ann.03_add_and_rollback.ipynb::{checkpoint}" for checkpoint in CHECKPOINTS),
-        "class.cy.03_add_and_rollback.ipynb::add_rollback.new_reader",
-        "class.cy.03_add_and_rollback.ipynb::add_rollback.add",
-        "class.cy.03_add_and_rollback.ipynb::add_rollback.savepoint",
-    ]
-    assert "You committed without try/except." in items["class.cy.03_add_and_rollback.ipynb::add_rollback.commit"]
-
-
-def test_the_same_rules_as_the_grader_hold_and_bad_input_is_one_line(class_folder):
     held = nbformat.read(SOLUTION, as_version=4)
     held.cells.insert(1, nbformat.v4.new_code_cell("import os"))
-    nbformat.write(held, class_folder / "held.ipynb")
-    status, items, _ = pytest_run(class_folder, "--course-grade", "held.ipynb")
-    assert status == 1 and all(message.startswith("held: Held for review") for message in items.values())
+    nbformat.write(held, folder / "class" / "di" / "03_add_and_rollback.ipynb")
+    return pytest_run(folder, "--course-grade", "class", "--course-jobs", "2")
+
+
+def items_of(graded_class, student: str) -> dict[str, str | None]:
+    prefix = f"class.{student}.03_add_and_rollback.ipynb::"
+    return {name.removeprefix(prefix): message for name, message in graded_class[1].items() if name.startswith(prefix)}
+
+
+def test_a_solved_notebook_is_one_passing_item_per_checkpoint(graded_class):
+    assert items_of(graded_class, "ann") == dict.fromkeys(CHECKPOINTS)
+
+
+def test_an_unsolved_notebook_fails_every_item_with_the_checks_message(graded_class):
+    bob = items_of(graded_class, "bob")
+    assert list(bob) == CHECKPOINTS
+    assert all(message.startswith("failed: not done yet: ") for message in bob.values())
+    assert "Add new_reader to the session with db.session.add(new_reader)." in bob["add_rollback.add"]
+
+
+def test_a_folder_of_students_is_graded_at_once_each_item_named_by_file_and_checkpoint(graded_class):
+    status, items, output = graded_class
+    assert status == 1 and len(items) == 16, output
+    cy = items_of(graded_class, "cy")
+    assert [name for name, message in cy.items() if message is None] == [
+        "add_rollback.new_reader",
+        "add_rollback.add",
+        "add_rollback.savepoint",
+    ]
+    assert "You committed without try/except." in cy["add_rollback.commit"]
+
+
+def test_the_same_rules_as_the_grader_hold_and_bad_input_is_one_line(graded_class, tmp_path):
+    assert all(message.startswith("held: Held for review") for message in items_of(graded_class, "di").values())
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--course-grade", "nowhere.ipynb"],
-        cwd=class_folder, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 4 and "No such file or folder: nowhere.ipynb" in done.stderr
 
@@ -108,18 +109,16 @@ def test_the_classroom_workflow_is_current_and_a_step_and_a_point_per_checkpoint
 
 @pytest.mark.parametrize(("source", "passes"), [(SOLUTION, True), (EXERCISE, False)])
 def test_the_classroom_workflows_own_command_grades_a_students_repository(tmp_path, source, passes):
-    """Two steps' commands, as the workflow file states them, in a copy of a student's repository (the second one
-    finds the first one's grading in pytest's cache)."""
+    """A step's command, as the workflow file states it, in a copy of a student's repository."""
     workflow = yaml.safe_load(CourseLayout(ROOT).classroom_workflow.read_text(encoding="utf-8"))
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
-    chosen = ("add_rollback.add", "add_rollback.commit")
-    commands = [step["with"]["command"] for step in steps if step.get("with", {}).get("test-name") in chosen]
-    assert len(commands) == 2
+    command = next(step["with"]["command"] for step in steps if step.get("with", {}).get("test-name") == CHECKPOINTS[2])
     (tmp_path / "exercises").mkdir()
     shutil.copy(source, tmp_path / "exercises" / "03_add_and_rollback.ipynb")
-    for command in commands:
-        words = shlex.split(command)
-        assert words[:3] == ["python", "-m", "pytest"]
-        done = subprocess.run([sys.executable, *words[1:]], cwd=tmp_path, capture_output=True, text=True, check=False)
-        assert (done.returncode == 0) is passes, done.stdout
-        assert "1 passed" in done.stdout if passes else "1 failed" in done.stdout
+    words = shlex.split(command)
+    assert words[:3] == ["python", "-m", "pytest"]
+    done = subprocess.run([sys.executable, *words[1:]], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (done.returncode == 0) is passes, done.stdout
+    assert "1 passed" in done.stdout if passes else "1 failed" in done.stdout
+    cached = list((tmp_path / ".pytest_cache" / "v" / "course_lib" / "graded").iterdir())
+    assert len(cached) == 1 and len(json.loads(cached[0].read_text())) == 4  # the next step finds all four there

@@ -1,5 +1,6 @@
 """Runs a course notebook's code cells in an in-process IPython shell and judges its checkpoints (fast, no kernel)."""
 
+import gc
 import io
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -33,6 +34,7 @@ def run_notebook(cells: list[tuple[str | None, str]], replaced: tuple[str, str] 
     from course_lib.classroom.answer_log import ANSWERS
 
     shell = InteractiveShell.instance()
+    gc.freeze()  # what is loaded by now stays: a shell's reset collects garbage, and need not walk it all each time
     shell.reset(new_session=False)
     verdicts = {}
     try:
