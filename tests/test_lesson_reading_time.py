@@ -1,13 +1,15 @@
-"""Lesson 07, the Flask lesson, takes no longer to read than the longest of the other lessons (issue 12)."""
+"""How long the lessons take to read: 07 no longer than the longest other (issue 12); 07 and 08 in 15 minutes (21)."""
 
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from course_lib.authoring.layout import CourseLayout
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS_PER_MINUTE = 200
+LIMIT_MINUTES = 15
 
 
 def words(path: Path) -> int:
@@ -27,6 +29,12 @@ def test_the_flask_lesson_is_not_longer_than_the_longest_other_lesson():
     longest = max(others, key=others.get)
     figures = ", ".join(f"{name} {value:.1f} min" for name, value in minutes.items())
     assert minutes[flask] <= others[longest], f"{flask} reads longer than {longest}: {figures}"
+
+
+@pytest.mark.parametrize("prefix", ["07_", "08_"])
+def test_the_lesson_reads_in_15_minutes_or_less(prefix):
+    name, minutes = next((name, value) for name, value in reading_minutes().items() if name.startswith(prefix))
+    assert minutes <= LIMIT_MINUTES, f"{name} takes {minutes:.1f} minutes to read"
 
 
 def test_words_count_prose_and_code_but_not_outputs(tmp_path):
