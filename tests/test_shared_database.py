@@ -123,3 +123,24 @@ def test_the_versioned_shelf_checks_and_raises_the_version(tmp_path):
             assert db.session.get(Shelf, 19).version == 2  # the same row, through the plain mapping
     finally:
         dispose(app)
+
+
+def test_each_replay_of_the_checks_has_a_database_of_its_own_deleted_afterwards():
+    """Exercise 08's checks replay answers on an SQLite file in a folder of their own: nothing leaks between replays."""
+    from course_lib.checks.judging.two_sessions import committed_rows, labelled_session, shared_replay
+    from course_lib.checks.registry import Attempt
+    from course_lib.classroom.answer_log import AnswerRun
+
+    source = "# answer: two_requests.sign_up\nkept = Reader(name='Lin', surname='Wu', email='lin.wu@example.com')"
+    attempt = Attempt(namespace={"Reader": Reader}, answer=AnswerRun("two_requests.sign_up", source, None))
+    folders = []
+    for _ in range(2):
+        with shared_replay(attempt) as (namespace, error):
+            assert error is None
+            folders.append(shared_file().parent)
+            with labelled_session("A") as session:
+                session.add(namespace["kept"])
+                session.commit()
+            assert len(committed_rows(select(Reader.id))) == 7, "the six seed readers and Lin, as on a fresh database"
+    assert folders[0] != folders[1]
+    assert not folders[0].exists() and not folders[1].exists()

@@ -15,7 +15,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Select, event, func, select
+from sqlalchemy import Connection, Select, event, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -132,12 +132,6 @@ def usable(session: Session) -> bool:
     except Exception:
         return False
     return True
-
-
-def committed_count(statement: Select) -> int:
-    """How many rows a new request sees (committed rows only), on a connection of its own."""
-    with db.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(statement.subquery())).scalar_one())
 
 
 def committed_rows(statement: Select) -> list[dict[str, Any]]:
