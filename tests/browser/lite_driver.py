@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import pytest
 from jupyterlab_driver import ARTIFACTS_VARIABLE, ROOT
 
 SITE = ROOT / "build" / "lite"
+REQUIRE_VARIABLE = "COURSE_REQUIRE_LITE"
 # What a static host must say for each kind of file: browsers refuse to stream WebAssembly or import modules otherwise.
 MIME_TYPES = {
     ".wasm": "application/wasm",
@@ -150,3 +152,13 @@ def artifacts_folder() -> Path:
     folder = Path(os.environ.get(ARTIFACTS_VARIABLE) or ROOT / "test-artifacts") / "lite"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def require_site(site: Path) -> Path:
+    """The built site, or a skip saying how to build it (a failure where $COURSE_REQUIRE_LITE is set, as in CI)."""
+    if not (site / "index.html").is_file():
+        reason = f"{site} is not built: run `make lite` (CI does, and sets {REQUIRE_VARIABLE}=1)"
+        if os.environ.get(REQUIRE_VARIABLE):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return site

@@ -1,18 +1,16 @@
 """The course as a static JupyterLite site in Debian's Chromium, offline: lesson 03 and exercise 03 run in the browser.
 
 The site (build/lite/, made by `make lite`) is served on loopback; every request for another host is blocked and
-counted, and none may happen. Skips, with the reason, when the site is not built; fails instead in CI.
+counted, and none may happen (the fixtures are in conftest.py). Skips, with the reason, when the site is not built;
+fails instead in CI.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from jupyterlab_driver import (
-    CHROMIUM_FLAGS,
     ROOT,
     assert_the_playground_renders,
     commit_a_duplicate_email,
@@ -20,59 +18,24 @@ from jupyterlab_driver import (
 )
 from lite_driver import (
     CODE_CELLS,
+    REQUIRE_VARIABLE,
     RUN_EVERY_CELL,
     SET_SOURCES,
-    SITE,
     LoopbackGuard,
     artifacts_folder,
     offline_context,
     open_notebook,
     output_text,
-    serve_site,
+    require_site,
 )
-from test_lesson_in_browser import require_chromium
 
 from course_lib.authoring.manifest import load_manifest
 
 pytestmark = pytest.mark.browser
 LESSON = "notebooks/03_add_and_rollback.ipynb"
-EXERCISE = "exercises/03_add_and_rollback.ipynb"
-SOLUTION = ROOT / "solutions" / "03_add_and_rollback.ipynb"
-REQUIRE_VARIABLE = "COURSE_REQUIRE_LITE"
 # Step 9 of lesson 03 compares SQLite with the kit's own PostgreSQL server, which only a local install can start.
 NO_POSTGRES_HERE = "PostgreSQL needs the course installed on your computer (`make lab`, see the README)"
 AFTER_NO_POSTGRES = "name 'pg_app' is not defined"
-
-
-def require_site(site: Path) -> Path:
-    """The built site, or a skip saying how to build it (a failure where $COURSE_REQUIRE_LITE is set, as in CI)."""
-    if not (site / "index.html").is_file():
-        reason = f"{site} is not built: run `make lite` (CI does, and sets {REQUIRE_VARIABLE}=1)"
-        if os.environ.get(REQUIRE_VARIABLE):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return site
-
-
-@pytest.fixture(scope="module")
-def guard() -> LoopbackGuard:
-    return LoopbackGuard()
-
-
-@pytest.fixture(scope="module")
-def site_url() -> Iterator[str]:
-    with serve_site(require_site(SITE)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(site_url) -> Iterator[object]:
-    executable = require_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @contextmanager
@@ -129,18 +92,24 @@ def test_the_playground_rolls_back_a_duplicate_email(lesson_page):
 
 
 def test_exercise_03_with_the_solutions_answers_passes_every_check(browser, site_url, guard):
-    solution = json.loads(SOLUTION.read_text(encoding="utf-8"))
+    assert_the_solutions_answers_pass(browser, site_url, guard, "03_add_and_rollback")
+
+
+def assert_the_solutions_answers_pass(browser, site_url: str, guard: LoopbackGuard, name: str) -> None:
+    """Fill an exercise with its solution's answers in the browser, run every cell, and see every check pass."""
+    solution = json.loads((ROOT / "solutions" / f"{name}.ipynb").read_text(encoding="utf-8"))
     answers = {
         cell["metadata"]["course"]["checkpoint"]: "".join(cell["source"])
         for cell in solution["cells"]
         if "answer" in cell["metadata"].get("tags", [])
     }
-    assert list(answers) == [info.id for info in load_manifest().lessons[2].checkpoints]
-    with notebook_page(browser, site_url, guard, EXERCISE) as page:
+    lesson = next(lesson for lesson in load_manifest().lessons if lesson.notebook == f"{name}.ipynb")
+    assert list(answers) == [info.id for info in lesson.checkpoints]
+    with notebook_page(browser, site_url, guard, f"exercises/{name}.ipynb") as page:
         run_with_answers(page, answers)
         cells = page.evaluate(CODE_CELLS)
         shown = page.locator(".jp-CodeCell", has=page.locator(".jp-OutputArea-output", has_text="✅")).count()
-        shoot(page, "exercise-03-all-checks-passed")
+        shoot(page, f"exercise-{name[:2]}-all-checks-passed")
     assert errors_of(cells) == []
     checks = [cell for cell in cells if "check" in cell["tags"]]
     verdicts = [output_text(output) for cell in checks for output in cell["outputs"]]
