@@ -101,8 +101,8 @@ def _used_another_session(name: str) -> str:
     """Rule: the message when the function did its work through another session than the one it was given."""
     return (
         f"Your {name} did not use the session it is given: its statements went through another session "
-        "(db.session?). A request's work belongs to its own session: use the session parameter, session.add(...), "
-        "session.commit()."
+        "(db.session?). A request's work belongs to its own session: do it all through the session parameter "
+        "(session.add, session.execute, session.commit)."
     )
 
 
