@@ -1,6 +1,7 @@
 """The kit's command line.
 
-build     regenerate exercises/ and the README's outline from solutions/, and refresh the notebooks' stored outputs
+build     regenerate exercises/, the references the checks compare with and the README's outline from solutions/,
+          and refresh the notebooks' stored outputs
 grade     run submitted notebooks, judge every checkpoint, write the gradebook (or, with --shard, one part of it)
 merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
@@ -25,6 +26,7 @@ from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import load_manifest
 from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
+from course_lib.authoring.references import write_references
 from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES, write_gradebook
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
@@ -65,6 +67,8 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
         print(f"generated {target.relative_to(layout.root)}")
     if layout.readme.exists():
         layout.readme.write_text(with_outline(layout.readme.read_text(encoding="utf-8"), manifest), encoding="utf-8")
+    for record in write_references(layout.solutions):
+        print(f"recorded {record.relative_to(layout.root)}")
     if execute:
         for path in [*layout.lessons, *layout.solutions, *layout.exercises]:
             print(f"running {path.relative_to(layout.root)}")
@@ -86,6 +90,7 @@ def grade(
     require_sandbox: bool = False,
     shard: Shard | None = None,
     strict: bool = False,
+    admit: Sequence[Path] = (),
 ) -> int:
     """Grade submissions (all, or one shard's share) against the reference solutions; write the gradebook or part."""
     notebooks = _notebooks_or_report(paths)
@@ -106,17 +111,19 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     course = CourseLayout(KIT_ROOT)
     manifest = load_manifest(course.manifest)
-    settings = Settings(course, manifest, out / "graded", timeout, jobs, sandbox, progress_bar(len(mine)))
+    admitted = _admitted(admit, notebooks, names)
+    settings = Settings(course, manifest, out / "graded", timeout, jobs, sandbox, progress_bar(len(mine)), admitted)
     rows = named_from_root(grade_all(mine, settings) if mine else [], mine, root)
     write_atomically(out / "grading.json", json.dumps({"sandbox": sandbox or "none: unsandboxed"}, indent=2) + "\n")
     if shard:
         write_atomically(out / shard.file_name, part_json(shard, names, rows))
         print(f"graded shard {shard}: {len(mine)} of {len(notebooks)} submissions into {out / shard.file_name}"
-              f"{_invalid_note(rows)}")  # fmt: skip
+              f"{_invalid_note(rows)}{_held_note(rows)}")  # fmt: skip
     else:
         write_gradebook(rows, out, manifest)
         print(
-            f"graded {len(mine)} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/){_invalid_note(rows)}"
+            f"graded {len(mine)} submissions into {out}/ ({', '.join(GRADEBOOK_FILES)}, feedback/)"
+            f"{_invalid_note(rows)}{_held_note(rows)}"
         )
     return INVALID_FILES_STATUS if strict and _invalid(rows) else 0
 
@@ -153,6 +160,29 @@ grading across machines:
 
 def _invalid(rows: list[GradeRow]) -> list[str]:
     return [row.submission for row in rows if row.status == "invalid"]
+
+
+def _admitted(admit: Sequence[Path], notebooks: list[Path], names: list[str]) -> frozenset[str]:
+    """The absolute paths of the submissions that --admit names (by path, or by their name in the gradebook)."""
+    found: set[str] = set()
+    for wanted in admit:
+        matches = [
+            os.path.abspath(notebook)
+            for notebook, name in zip(notebooks, names, strict=True)
+            if os.path.abspath(notebook) == os.path.abspath(wanted) or name == wanted.as_posix()
+        ]
+        if not matches:
+            print(f"warning: --admit {wanted}: no submission has that path or name", file=sys.stderr)
+        found.update(matches)
+    return frozenset(found)
+
+
+def _held_note(rows: list[GradeRow]) -> str:
+    """The end of the summary line naming the submissions held for review, and how to grade them anyway."""
+    held = list(dict.fromkeys(row.submission for row in rows if row.status == "held"))
+    if not held:
+        return ""
+    return f"; {len(held)} held for review (read each, then grade it with --admit FILE): {', '.join(held)}"
 
 
 def _invalid_note(rows: list[GradeRow]) -> str:
@@ -273,6 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--shard", type=_shard_argument, help="grade only shard I of N (such as 2/4) into OUT/part-I-of-N.json"
     )
     grade_parser.add_argument(
+        "--admit",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="grade this held submission anyway, still sandboxed, once you have read it (a path, or its name in the "
+        "gradebook; repeat for several)",
+    )
+    grade_parser.add_argument(
         "--shards",
         type=int,
         help=f"how many shards, for an array job's index (else ${SHARDS_VARIABLE}, or the Slurm array's size)",
@@ -342,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return grade(
             arguments.paths, arguments.out, jobs=arguments.jobs, timeout=arguments.timeout,
-            require_sandbox=arguments.require_sandbox, shard=shard, strict=arguments.strict,
+            require_sandbox=arguments.require_sandbox, shard=shard, strict=arguments.strict, admit=arguments.admit,
         )  # fmt: skip
     if arguments.command == "merge":
         return merge(arguments.parts, arguments.out, strict=arguments.strict)

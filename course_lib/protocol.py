@@ -20,6 +20,10 @@ VERDICT_MIMETYPE = "application/vnd.course-lib.verdict+json"
 #: The environment variable that chooses the lessons' database (empty: in-memory SQLite).
 DATABASE_VARIABLE = "COURSE_DATABASE"
 
+#: Set by the grader's runner: the file that holds the lesson's SQLite database instead of memory, so that the
+#: runner's parent can read what the student's notebook committed, in the database itself.
+LESSON_FILE_VARIABLE = "COURSE_LESSON_FILE"
+
 #: jsonschema (through nbformat) imports this optional IRI checker, which builds ~35 parsers at import (seconds per
 #: process; python-jsonschema/jsonschema#1428). No notebook schema uses IRI formats: the kit marks it absent.
 SLOW_OPTIONAL_MODULE = "rfc3987_syntax"

@@ -8,6 +8,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from course_lib.bookclub.database import create_course_app, database_url, dispose
 from course_lib.bookclub.models import db
 from course_lib.checks import Verdict, judge
+from course_lib.checks.admission import refusals
 from course_lib.classroom import lesson
 from course_lib.classroom.answer_log import ANSWERS
 
@@ -24,8 +25,10 @@ class FakeNotebook:
 
     def __init__(self, shell: InteractiveShell) -> None:
         self.shell = shell
+        self.ran: list[str] = []
 
     def run(self, source: str) -> None:
+        self.ran.append(source)
         self.shell.run_cell(source, store_history=True)
 
     def answer(self, checkpoint: str, body: str) -> None:
@@ -40,7 +43,11 @@ class FakeNotebook:
 
 
 @pytest.fixture
-def notebook() -> Iterator[FakeNotebook]:
+def notebook(request) -> Iterator[FakeNotebook]:
+    """A fresh notebook; afterwards, every cell it ran must be admitted by the grader (no honest answer is held).
+
+    A test that runs code on purpose outside the course's vocabulary says so with @pytest.mark.outside_vocabulary.
+    """
     shell = InteractiveShell.instance()
     shell.reset(new_session=False)
     fake = FakeNotebook(shell)
@@ -48,6 +55,9 @@ def notebook() -> Iterator[FakeNotebook]:
     yield fake
     shell.reset(new_session=False)
     lesson._end_previous_lesson()
+    if request.node.get_closest_marker("outside_vocabulary") is None:
+        held = refusals(enumerate(fake.ran))
+        assert not held, f"an honest answer would be held for review: {held[0].sentence()}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -71,18 +71,23 @@ def test_every_unsolved_exercise_runs_and_every_check_says_not_done_yet(exercise
     assert verdicts(notebook) == dict.fromkeys(checkpoints(notebook), "not_done")
 
 
-def test_a_mistake_is_diagnosed_in_a_real_kernel(tmp_path):
+def test_in_a_real_kernel_a_mistake_is_diagnosed_and_a_magic_would_be_held(tmp_path):
     solution = nbformat.read(COURSE.root / "solutions" / "03_add_and_rollback.ipynb", as_version=4)
-    answer = next(cell for cell in solution.cells if checkpoint_of(cell) == "add_rollback.commit")
-    answer.source = "# answer: add_rollback.commit\n%time db.session.commit()"
+    answers = {checkpoint_of(cell): cell for cell in solution.cells if has_tag(cell, "answer")}
+    answers["add_rollback.commit"].source = "# answer: add_rollback.commit\ndb.session.commit()"
     notebook = execute(solution, tmp_path)
     assert verdicts(notebook)["add_rollback.commit"] == "mistake"
-    check = next(
-        cell
-        for cell in notebook.cells
-        if has_tag(cell, CHECK_TAG) and checkpoint_of(cell) == answer.metadata.course.checkpoint
-    )
-    assert "You committed without try/except." in check.outputs[0]["data"]["text/plain"]
+    assert "You committed without try/except." in _check_output(notebook, "add_rollback.commit")
+
+    answers["add_rollback.savepoint"].source += "\n%time db.session.commit()"
+    notebook = execute(solution, tmp_path)
+    assert verdicts(notebook)["add_rollback.savepoint"] == "held"
+    assert "`%time db.session.commit()` is an IPython magic" in _check_output(notebook, "add_rollback.savepoint")
+
+
+def _check_output(notebook, checkpoint: str) -> str:
+    check = next(cell for cell in notebook.cells if has_tag(cell, CHECK_TAG) and checkpoint_of(cell) == checkpoint)
+    return check.outputs[0]["data"]["text/plain"]
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda path: f"{path.parent.name}/{path.name}")

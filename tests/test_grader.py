@@ -57,6 +57,18 @@ def malformed_metadata(notebook):
             cell.metadata = next(shapes)
 
 
+def check_cell_on_top(notebook):
+    """An honest student copies a check cell to the top, before any answer has run."""
+    notebook.cells.insert(1, nbformat.v4.new_code_cell('check("add_rollback.new_reader")'))
+
+
+def wrong_answer_at_the_end(notebook):
+    """A right answer, checked, then rewritten wrong below every check: the last answer is the one judged."""
+    notebook.cells.append(
+        nbformat.v4.new_code_cell("# answer: add_rollback.new_reader\nnew_reader = Reader(name='Pete')")
+    )
+
+
 def add_skip_tags(notebook):
     for cell in notebook.cells:
         cell.metadata.setdefault("tags", []).extend(["skip", "nbval-skip", "raises-exception"])
@@ -80,6 +92,8 @@ CORPUS = {
         }
     ),
     "right/no metadata or marker.ipynb": submission(edit=drop_markers_and_tags),
+    "right/check cell on top.ipynb": submission(edit=check_cell_on_top),
+    "mistake/right then wrong.ipynb": submission(edit=wrong_answer_at_the_end),
     "mistake/no try.ipynb": submission({"add_rollback.commit": "# answer: add_rollback.commit\ndb.session.commit()"}),
     "mistake/unsolved.ipynb": submission(base=EXERCISE),
     "hostile/endless loop.ipynb": submission({"add_rollback.add": "# answer: add_rollback.add\nwhile True:\n    pass"}),
@@ -127,6 +141,15 @@ CORPUS = {
     "broken/empty.ipynb": "",
     "broken/Ünïcödé 名前 03_add_and_rollback.ipynb": submission(),
 }
+#: Submissions whose code is outside the course's vocabulary, which the instructor grades anyway (--admit): what
+#: they do at run time is what these tests are about. The others are held for review, unrun.
+ADMITTED = (
+    "hostile/kernel dies.ipynb",
+    "hostile/warnings on stderr.ipynb",
+    "tampering/look-alike check.ipynb",
+    "tampering/input transformer.ipynb",
+)
+HELD = ("tampering/tracebacks off.ipynb",)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +160,8 @@ def graded(tmp_path_factory):
         (folder / name).write_text(text, encoding="utf-8")
     before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*.ipynb")}
     out = tmp_path_factory.mktemp("out")
-    assert main(["grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "8"]) == 0
+    admit = [argument for name in ADMITTED for argument in ("--admit", str(folder / name))]
+    assert main(["grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "8", *admit]) == 0
     after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.rglob("*.ipynb")}
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     return {"before": before, "after": after, "rows": rows, "out": out}
@@ -157,6 +181,8 @@ def messages(graded, name: str) -> str:
         ("right/solution.ipynb", ["passed", "passed", "passed", "passed"]),
         ("right/other style (1).ipynb", ["passed", "passed", "passed", "passed"]),
         ("right/no metadata or marker.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("right/check cell on top.ipynb", ["passed", "passed", "passed", "passed"]),
+        ("mistake/right then wrong.ipynb", ["failed", "passed", "passed", "passed"]),
         ("mistake/no try.ipynb", ["passed", "passed", "failed", "passed"]),
         ("mistake/unsolved.ipynb", ["failed", "failed", "failed", "failed"]),
         ("hostile/endless loop.ipynb", ["passed", "timeout", "failed", "timeout"]),
@@ -183,13 +209,30 @@ def test_the_mistake_is_named_in_the_gradebook(graded):
     ("name", "expected"),
     [
         ("tampering/look-alike check.ipynb", ["failed", "failed", "failed", "failed"]),
-        ("tampering/tracebacks off.ipynb", ["passed", "passed", "passed", "passed"]),
         ("tampering/input transformer.ipynb", ["passed", "passed", "passed", "passed"]),
     ],
 )
 def test_tampering_with_the_checks_in_the_notebook_changes_no_verdict(graded, name, expected):
     """The verdicts are decided by the grader from evidence: a replaced check() or display decides nothing."""
     assert statuses(graded, name) == expected
+
+
+def test_code_outside_the_vocabulary_is_held_for_review_naming_the_cell_line_and_construct(graded):
+    for name in HELD:
+        assert statuses(graded, name) == ["held"] * 4
+    message = messages(graded, "tampering/tracebacks off.ipynb")
+    assert "Held for review" in message and "line 2: `get_ipython`" in message
+    assert '("# answer: add_rollback.add")' in message
+    report = (graded["out"] / "report.html").read_text(encoding="utf-8")
+    assert report.index("Held for review (1)") < report.index("Score distribution")
+    assert "tampering/tracebacks off.ipynb</code>: cell" in report and "--admit FILE" in report
+    page = next((graded["out"] / "feedback").glob("tampering*"))
+    assert "Your instructor will read this notebook before it gets any points" in page.read_text(encoding="utf-8")
+    summary = {row["submission"]: row for row in csv.DictReader((graded["out"] / "summary.csv").open())}
+    assert (summary["tampering/tracebacks off.ipynb"]["held"], summary["tampering/tracebacks off.ipynb"]["points"]) == (
+        "4",
+        "0",
+    )
 
 
 def test_a_dying_kernel_affects_only_its_own_submission(graded):

@@ -1,7 +1,9 @@
 """Hostile submissions against the sandboxed grader: each earns nothing, harms no classmate, leaves nothing behind.
 
 One class is graded once: two honest classmates (a right answer, a diagnosed mistake) and more than thirty hostile
-submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way.
+submissions, each an unsolved exercise 03 whose first answer cell attacks the grader in its own way. Their code is
+outside the course's vocabulary, so the grader would hold each for review (`tests/test_admission.py`); here the
+instructor grades them anyway (`--admit`), which is what the sandbox must hold against.
 """
 
 import csv
@@ -16,6 +18,7 @@ import nbformat
 import psutil
 import pytest
 
+from course_lib.checks.admission import refusals
 from course_lib.cli import main
 from course_lib.grading.sandbox import control_groups_of, process_cap_available, sandbox_available
 
@@ -121,6 +124,68 @@ def hostile_corpus(paths: dict[str, Path], port: int) -> dict[str, str]:
     return corpus
 
 
+#: What forgeries patch: the kit's evidence collection, a judge's collect half, the runner's writer, the standard
+#: library and the libraries the evidence rests on, the scratch database, the replay, the web checks' app factory.
+PATCH_TARGETS = [
+    ("course_lib.checks.registry", "collect_evidence"),
+    ("course_lib.checks.registry", "judge_of"),
+    ("course_lib.checks.exercises.add_rollback", "_collect_commit"),
+    ("course_lib.checks.judging.replay", "run_answer"),
+    ("course_lib.checks.judging.replay", "scratch_database"),
+    ("course_lib.checks.judging.observation", "session_observation"),
+    ("course_lib.checks.judging.web", "run_scenario"),
+    ("course_lib.bookclub.database", "create_course_app"),
+    ("course_lib.bookclub.webapp", "create_club_app"),
+    ("course_lib.grading.runner", "_write"),
+    ("course_lib.classroom.answer_log", "ANSWERS"),
+    ("json", "dumps"),
+    ("builtins", "__import__"),
+    ("sys", "modules"),
+    ("sqlalchemy.orm", "Session"),
+    ("gc", "get_objects"),
+]
+#: How forgeries patch: each a template of the first answer cell, {module} and {name} filled in.
+PATCH_SYNTAXES = {
+    "assignment": "import {module} as target\ntarget.{name} = lambda *a, **k: {{}}",
+    "code swap": "from {module} import {name}\n{name}.__code__ = (lambda *a, **k: {{}}).__code__",
+    "setattr": "import {module}\nsetattr({module}, '{name}', print)",
+    "vars": "import {module}\nvars({module})['{name}'] = print",
+    "module dict": "import {module} as target\ntarget.__dict__['{name}'] = print",
+    "exec": "exec('import {module}; {module}.{name} = print')",
+    "eval and compile": "eval(compile('__import__(\"{module}\")', 'x', 'eval'))",
+    "dunder import": "target = __import__('{module}')",
+    "found through gc": "import gc\nfound = [o for o in gc.get_objects() if getattr(o, '__name__', '') == '{name}']",
+    "a magic": "%run -m {module}",
+    "a shell escape": "!python -c 'import {module}'",
+    "the shell": "get_ipython().ex('import {module}; {module}.{name} = print')",
+    "getattr": "import {module}\nfound = getattr({module}, '{name}')",
+}
+#: The library's own objects, patched in the student's process.
+LIBRARY_PATCHES = {
+    "commit replaced": "db.session.commit = lambda: None",
+    "commit replaced on the class": "type(db.session).commit = lambda self: None",
+    "commit replaced through the class attribute": "db.session.__class__.commit = print",
+    "session replaced": "db.session = None",
+    "the app's views": "app.view_functions['profile'] = print",
+    "the kit's reference views": "from course_lib.bookclub.webapp import profile, sign_up, edit_email, delete_reader",
+    "the kit's wing": "from course_lib import bookclub\nviews = bookclub.webapp",
+    "an alias of a kit function": "patch = check\npatch.__code__ = print.__code__",
+    "frames": "frame = (x for x in []).gi_frame",
+    "a fake model": "class FakeReader(Reader):\n    pass",
+}
+
+
+def forgeries() -> dict[str, str]:
+    """Every patch target with every syntax, and the library patches: each the first answer of an empty exercise."""
+    found = {
+        f"forgery/{syntax} of {module}.{name}.ipynb": with_first_answer(template.format(module=module, name=name))
+        for module, name in PATCH_TARGETS
+        for syntax, template in PATCH_SYNTAXES.items()
+    }
+    found |= {f"forgery/{name}.ipynb": with_first_answer(code) for name, code in LIBRARY_PATCHES.items()}
+    return found
+
+
 @pytest.fixture(scope="module")
 def red_team(tmp_path_factory):
     folder, out = tmp_path_factory.mktemp("class"), tmp_path_factory.mktemp("out")
@@ -135,7 +200,9 @@ def red_team(tmp_path_factory):
             "new_reader = Reader(name='Peter', surname='Johnson', email='peter.johnson@example.com')", SOLUTION
         ).replace("try:\\n", "if True:\\n"),
         **hostile_corpus({"classmate": classmate, "out": out, "kit": kit}, listener.getsockname()[1]),
+        **forgeries(),
     }
+    corpus |= {name.replace("hostile/", "held/"): text for name, text in corpus.items() if name.startswith("hostile/")}
     for name, text in corpus.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
@@ -145,7 +212,8 @@ def red_team(tmp_path_factory):
     startup = Path.home() / ".ipython" / "profile_default" / "startup"
     startup_before = sorted(startup.glob("*")) if startup.exists() else []
     started = time.time()
-    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2"]) == 0
+    admit = [argument for name in corpus if name.startswith("hostile/") for argument in ("--admit", str(folder / name))]
+    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2", *admit]) == 0
     started_by_grading = [
         process for process in psutil.Process().children(recursive=True) if process.create_time() >= started - 1
     ]
@@ -185,6 +253,36 @@ def test_a_hostile_submission_earns_nothing(red_team, name):
     rows = rows_of(red_team, name)
     assert rows, f"{name} has no row in the gradebook"
     assert all(row["points"] == "0" for row in rows), rows
+
+
+@pytest.mark.parametrize("name", [name.replace("hostile/", "held/") for name in HOSTILE if "link to" not in name])
+def test_without_the_instructors_consent_a_hostile_submission_is_held_unrun_or_earns_nothing(red_team, name):
+    """Held when its code leaves the vocabulary (most do); the few within it (a loop, a recursion) earn nothing."""
+    rows = rows_of(red_team, name)
+    assert all(row["points"] == "0" for row in rows)
+    hostile = hostile_corpus(dict.fromkeys(("classmate", "out", "kit"), Path("/nowhere")), 0)
+    if refusals(_code_cells(hostile[name.replace("held/", "hostile/")])):
+        assert {row["status"] for row in rows} == {"held"}, rows
+
+
+def _code_cells(text: str) -> list[tuple[int, str]]:
+    import json
+
+    cells = json.loads(text).get("cells")
+    return [
+        (index, "".join(cell.get("source", "")))
+        for index, cell in enumerate(cells if isinstance(cells, list) else [])
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    ]
+
+
+def test_every_forgery_is_held_whatever_it_patches_and_however(red_team):
+    """Patching anything in the student's process, importing the kit's internals: held, naming the construct."""
+    assert len(forgeries()) > 200
+    for name in forgeries():
+        rows = rows_of(red_team, name)
+        assert rows and all(row["status"] == "held" and row["points"] == "0" for row in rows), (name, rows)
+        assert all(row["message"].startswith("Held for review, no points") for row in rows)
 
 
 def test_classmates_get_exactly_what_their_answers_deserve(red_team):
@@ -260,7 +358,8 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
         (tmp_path / f"{name}.ipynb").write_text(with_first_answer(code), encoding="utf-8")
         (tmp_path / f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb").write_text(honest, encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3"]) == 0
+    admit = [argument for name in SLOT_ATTACKS for argument in ("--admit", str(tmp_path / f"{name}.ipynb"))]
+    assert main(["grade", str(tmp_path), "--out", str(out), "--jobs", "1", "--timeout", "3", *admit]) == 0
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     for name in SLOT_ATTACKS:
         honest_name = f"{chr(ord(name[0]) + 1)} honest after {name[2:]}.ipynb"
@@ -271,3 +370,47 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
     assert not any('"cells"' in text or "checkpoints" in text for text in printed), printed
     killer = [row["message"] for row in rows if row["submission"] == "g kill the runner.ipynb"]
     assert all("the notebook killed its grader" in message for message in killer), killer
+
+
+# --- answers that tell the real run from the check's replays -----------------------------------------------------
+
+COUNTER_CELL = "runs = []  # shared by the check's copies of the namespace: counts how often an answer ran"
+
+
+def only_when_replayed(solution: Path, checkpoint: str) -> str:
+    """The solution, with one answer doing its work only when the check runs it again (never in the real run)."""
+    notebook = nbformat.read(solution, as_version=4)
+    setup = next(index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    notebook.cells.insert(setup + 1, nbformat.v4.new_code_cell(COUNTER_CELL))
+    for cell in notebook.cells:
+        if "answer" in cell.metadata.get("tags", []) and cell.metadata.course.checkpoint == checkpoint:
+            body = "\n".join("    " + line for line in cell.source.splitlines() if not line.startswith("#"))
+            cell.source = f"# answer: {checkpoint}\nruns.append(1)\nif len(runs) > 1:\n{body}\nelse:\n    pass"
+    return nbformat.writes(notebook)
+
+
+def replay_detectors() -> dict[str, str]:
+    found = {}
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        notebook = nbformat.read(solution, as_version=4)
+        for cell in notebook.cells:
+            if "answer" in cell.metadata.get("tags", []):
+                checkpoint = cell.metadata.course.checkpoint
+                found[f"{checkpoint}/{solution.name}"] = only_when_replayed(solution, checkpoint)
+    return found
+
+
+def test_an_answer_that_works_only_when_the_check_runs_it_again_earns_nothing_for_it(tmp_path):
+    """The real run did nothing: whatever the replays saw, the checkpoint is not passed (the database's word)."""
+    for name, text in replay_detectors().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path), "--out", str(out), "--timeout", "5"]) == 0
+    rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    forged = [
+        f"{row['submission']}: {row['message']}"
+        for row in rows
+        if row["checkpoint"] == row["submission"].partition("/")[0] and row["status"] == "passed"
+    ]
+    assert forged == []

@@ -159,9 +159,15 @@ def mutants_of(notebook: str, checkpoint: str, source: str) -> Iterator[Mutant]:
 
 
 def mutation_score(
-    layout: CourseLayout, report: Callable[[str], None] = print, only: Path | None = None
+    layout: CourseLayout,
+    report: Callable[[str], None] = print,
+    only: Path | None = None,
+    verdicts: list[tuple[Mutant, dict[str, str]]] | None = None,
 ) -> tuple[int, int, list[Mutant]]:
-    """Run every mutant of every solution (or of `only` that one); (caught, total, the mutants no check caught)."""
+    """Run every mutant of every solution (or of `only` that one); (caught, total, the mutants no check caught).
+
+    `verdicts`, when given, receives each mutant with the status of each of its notebook's checkpoints.
+    """
     caught, total, survivors = 0, 0, []
     for path in [only] if only else layout.solutions:
         cells = answer_cells(path)
@@ -177,6 +183,8 @@ def mutation_score(
         for mutant in mutants:
             statuses = run_notebook(cells, (mutant.checkpoint, mutant.source))
             total += 1
+            if verdicts is not None:
+                verdicts.append((mutant, statuses))
             if any(status != "passed" for status in statuses.values()):
                 caught += 1
             else:

@@ -1,8 +1,8 @@
 """`python -m course_lib check`: the author's self-check of the course, in seconds.
 
 Manifest and files agree, every checkpoint is judged, hinted and tasked, the notebooks follow the format, exercises
-match their solutions, solutions pass and exercises fail unsolved. Like rustlings' `dev check`: it answers an author
-in seconds, where the whole test suite takes minutes.
+and reference records match their solutions, solutions pass and exercises fail unsolved. Like rustlings' `dev
+check`: it answers an author in seconds, where the whole test suite takes minutes.
 """
 
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from course_lib.authoring.in_process import answer_cells, run_notebook
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest, load_manifest
 from course_lib.authoring.notebook_format import checkpoints, exercise_name, format_problems
+from course_lib.authoring.references import stale_references
 from course_lib.checks.registry import all_judges
 
 
@@ -47,8 +48,11 @@ def course_problems(layout: CourseLayout, manifest: Manifest) -> list[str]:
 
 
 def behaviour_problems(layout: CourseLayout, manifest: Manifest) -> list[str]:
-    """Every solution must pass each of its checks, every exercise as generated must fail each one, unsolved."""
-    problems = []
+    """Every solution must pass each of its checks, every exercise as generated must fail each one, unsolved.
+
+    And what each solution commits must be what its reference record, which the grader compares with, says.
+    """
+    problems = stale_references(layout.solutions)
     for lesson in manifest.lessons:
         for folder, wanted in (("solutions", {"passed"}), ("exercises", {"not done yet"})):
             path = layout.root / folder / lesson.notebook

@@ -1,8 +1,9 @@
 """Flask apps with a fresh, seeded book-club database (in-memory SQLite unless COURSE_DATABASE says otherwise).
 
-A *shared* database (lesson 08) is one that several connections use at once: on SQLite a file, which a temporary
-folder holds, in WAL mode (readers do not wait for the writer); it also holds the club's shelf (`lending.py`), and a
-statement that waits for another transaction's lock gives up after WAIT_SECONDS instead of waiting for ever.
+A *shared* database (lesson 08) is one that several connections use at once: on SQLite a file (in a temporary
+folder, or the grader's lesson file), in WAL mode (readers do not wait for the writer). It also holds the club's
+shelf (`lending.py`), and a statement that waits for another transaction's lock gives up after WAIT_SECONDS instead
+of waiting for ever.
 """
 
 import functools
@@ -20,7 +21,7 @@ from course_lib.bookclub.lending import Lending, create_shelf
 from course_lib.bookclub.models import db
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD, fresh_postgres_database
 from course_lib.bookclub.seed import insert_seed_data
-from course_lib.protocol import DATABASE_VARIABLE
+from course_lib.protocol import DATABASE_VARIABLE, LESSON_FILE_VARIABLE
 
 IN_MEMORY_SQLITE = "sqlite://"
 SHARED_FILE_NAME = "club.db"
@@ -48,13 +49,22 @@ def is_in_memory_sqlite(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
+def lesson_file() -> str | None:
+    """The file the grader's runner asks the lesson's in-memory SQLite database to live in, if any."""
+    return os.environ.get(LESSON_FILE_VARIABLE) or None
+
+
 def shared_sqlite_url(folder: Path) -> str:
     """The URL of the shared SQLite database kept in `folder` (a file: every connection opens the same database)."""
     return f"sqlite:///{folder / SHARED_FILE_NAME}"
 
 
-def create_course_app(url: str = IN_MEMORY_SQLITE, *, shared: bool = False) -> Flask:
-    """A Flask app bound to `url`, whose database holds exactly the seed data (`shared`: and the shelf, see above)."""
+def create_course_app(url: str = IN_MEMORY_SQLITE, *, file: str | None = None, shared: bool = False) -> Flask:
+    """A Flask app bound to `url`, whose database holds exactly the seed data (`shared`: and the shelf, see above).
+
+    With `file`, an in-memory SQLite database lives in that file instead, still through one shared connection: the
+    same behaviour, and another process can read what is committed.
+    """
     in_memory = is_in_memory_sqlite(url)
     if shared and in_memory:
         raise ValueError("An in-memory SQLite database is private to one connection: share a file (shared_sqlite_url).")
@@ -62,7 +72,7 @@ def create_course_app(url: str = IN_MEMORY_SQLITE, *, shared: bool = False) -> F
     app = Flask("course_lib")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if in_memory:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": _copy_of_seeded_template}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": functools.partial(_copy_of_seeded_template, file)}
     elif shared:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _waiting_options(sqlite)
     db.init_app(app)
@@ -117,11 +127,35 @@ def build_seeded_template() -> None:
     configure_mappers()
 
 
-def _copy_of_seeded_template() -> sqlite3.Connection:
-    """A new private in-memory database, copied from the seeded template with SQLite's online backup API."""
-    connection = sqlite3.connect(":memory:", check_same_thread=False)
+def _copy_of_seeded_template(file: str | None = None) -> sqlite3.Connection:
+    """A new private database (in memory, or in `file`), copied from the seeded template with SQLite's backup API."""
+    connection = sqlite3.connect(file or ":memory:", check_same_thread=False)
     _seeded_template().backup(connection)
     return connection
+
+
+def committed_rows(file: str | Path) -> dict[str, Any]:
+    """What the course's tables hold as committed in an SQLite file, read-only: {table: [row, ...]}, or {"error": ...}.
+
+    The grader's runner reads the lesson database this way, from outside the process that ran the student's code.
+    """
+    try:
+        connection = sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    try:
+        connection.execute("PRAGMA trusted_schema = OFF")
+        return {
+            table.name: [
+                dict(zip(table.columns.keys(), row, strict=True))
+                for row in connection.execute(f"SELECT {', '.join(table.columns.keys())} FROM {table.name} ORDER BY id")
+            ]
+            for table in db.metadata.sorted_tables
+        }
+    except sqlite3.Error as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    finally:
+        connection.close()
 
 
 def _use_explicit_sqlite_transactions(engine: Engine, *, write_ahead_log: bool = False) -> None:

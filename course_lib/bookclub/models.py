@@ -5,13 +5,24 @@ from __future__ import annotations
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ForeignKey, String, inspect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 
 CASCADE = "all, delete, delete-orphan"
 
 
+def _columns_and_relationships_only(self: object, **values: object) -> None:
+    """The models' constructor: keyword arguments for mapped columns and relationships only (never `__dict__=...`)."""
+    mapped = inspect(type(self)).attrs.keys()
+    for key, value in values.items():
+        if key not in mapped:
+            raise TypeError(f"{key!r} is an invalid keyword argument for {type(self).__name__}")
+        setattr(self, key, value)
+
+
 class Base(DeclarativeBase):
     """Declarative base whose models print as `Model(column=value, ...)`."""
+
+    registry = registry(constructor=_columns_and_relationships_only)
 
     def __repr__(self) -> str:
         """Show every column, reading only what the object already holds when the session cannot load."""

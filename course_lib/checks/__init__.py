@@ -1,5 +1,6 @@
 """Checkpoints that answer at once: `check("add_rollback.commit")` in a check cell shows the verdict."""
 
+from course_lib.checks.admission import held_message, refusals
 from course_lib.checks.registry import all_judges, judge
 from course_lib.checks.verdict import Status, Verdict
 
@@ -16,5 +17,9 @@ def check(checkpoint_id: str) -> None:
     shell = get_ipython()
     if shell is None:
         print("Checks run inside a Jupyter notebook: open the exercise in JupyterLab.")
+        return
+    held = refusals(enumerate(ANSWERS.ran_cells()))
+    if held:
+        display(Verdict(checkpoint_id, Status.HELD, held_message(held)))
         return
     display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest, shell.transform_cell))

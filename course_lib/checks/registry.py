@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from course_lib.authoring.manifest import load_manifest
+from course_lib.checks.reference import committed_difference
 from course_lib.checks.verdict import Finding, Status, Verdict
 from course_lib.classroom.answer_log import AnswerRun
 
@@ -118,7 +119,29 @@ def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
         return {COLLECT_FAILED: describe_error(error)}
 
 
-def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None, evidence: Any) -> Verdict:
+@dataclass(frozen=True)
+class Witness:
+    """What the grader knows beyond a judge's evidence: the database's word, and the answer as the notebook ran it.
+
+    `stored` is what the lesson's database held as committed, read in the database file by the sandbox's runner,
+    never told by the student's process; `as_run` and `run_again` observe the answer as the notebook ran and as a
+    check runs it again (`judging/observation.py`). A pass stands only if the first agrees with the reference and
+    the other two with each other.
+    """
+
+    stored: Any
+    as_run: Any = None
+    run_again: Any = None
+    stored_before: Any = None  # what was committed at the checkpoint before this one
+
+
+def decide(
+    checkpoint_id: str,
+    source: str | None,
+    error: dict[str, Any] | None,
+    evidence: Any,
+    witness: Witness | None = None,
+) -> Verdict:
     """The trusted half: a verdict from the answer's source, the error it stopped with, the evidence; runs no code."""
     info, found = load_manifest().checkpoint(checkpoint_id), judge_of(checkpoint_id)
     if info is None or found is None:
@@ -148,6 +171,13 @@ def decide(checkpoint_id: str, source: str | None, error: dict[str, Any] | None,
             Status.CHECK_FAILED,
             f"The check itself failed ({describe_error(failure)}). This is a bug in the kit: tell your instructor.",
         )
+    if finding.status is Status.PASSED and witness is not None:
+        from course_lib.checks.judging.observation import run_difference
+
+        difference = run_difference(witness.as_run, witness.run_again)
+        difference = difference or committed_difference(checkpoint_id, witness.stored, witness.stored_before)
+        if difference is not None:
+            return Verdict(checkpoint_id, Status.MISTAKE, difference)
     return Verdict(checkpoint_id, Status(finding.status), finding.message)
 
 

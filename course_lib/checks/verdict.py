@@ -18,6 +18,7 @@ class Status(StrEnum):
     RAISED = "answer raised"
     MISTAKE = "mistake"
     CHECK_FAILED = "could not be checked"
+    HELD = "held for review"
 
 
 _ICONS = {
@@ -27,6 +28,7 @@ _ICONS = {
     Status.RAISED: "💥",
     Status.MISTAKE: "❌",
     Status.CHECK_FAILED: "⚠️",
+    Status.HELD: "🔒",
 }
 _COLOURS = {Status.PASSED: "#1a7f37", Status.NOT_DONE: "#6e7781", Status.NOT_RUN: "#6e7781"}
 

@@ -63,9 +63,12 @@ class AnswerLog:
         self._previous: tuple[str, BaseException | None] | None = None
         self._binders: dict[str, tuple[int, frozenset[Any]]] = {}  # name -> (run, the cells) of its latest binding
         self._last_run_of: dict[Any, int] = {}  # an answer cell (by checkpoint or cell id) -> its latest run
+        self._cells: dict[str, str] = {}  # every cell run since the lesson started, by cell id (or source): its source
 
     def record(self, source: str, error: BaseException | None, cell_id: str | None = None) -> None:
         """Remember a cell run: by its answer markers, by its cell id, and as the cell a check may follow."""
+        self._cells.pop(cell_id or source, None)
+        self._cells[cell_id or source] = source
         if CHECK_CALL.match(source):
             return  # a check cell: the cell run before it stays the one it may judge
         self._runs += 1
@@ -112,8 +115,13 @@ class AnswerLog:
             return AnswerRun(checkpoint, *self._previous, stale)
         return None
 
+    def ran_cells(self) -> list[str]:
+        """The source of each cell run since the lesson started (its latest run, for a cell run again), in order."""
+        return list(self._cells.values())
+
     def clear(self) -> None:
         """Forget every run (the database they changed is gone); which cell bound which name is still known."""
+        self._cells.clear()
         self._latest.clear()
         self._by_cell.clear()
         self._previous = None

@@ -19,6 +19,7 @@ from course_lib.bookclub.database import (
     database_url,
     dispose,
     is_in_memory_sqlite,
+    lesson_file,
     shared_sqlite_url,
 )
 from course_lib.bookclub.lending import Shelf
@@ -31,6 +32,7 @@ from course_lib.classroom.echo import LABEL_OPTION, echo_of
 _pushed: list[AppContext] = []
 _opened: list[Session] = []  # the sessions open_session() gave, closed when the lesson ends
 _folders: list[tempfile.TemporaryDirectory] = []  # the folder of a shared SQLite file, deleted when the lesson ends
+_shared_urls: list[str] = []  # the URL of the lesson's shared SQLite file, while the lesson lasts
 SHARED_SQLITE = "SQLite, a file in a temporary folder"
 
 
@@ -44,10 +46,8 @@ def start_lesson(*, show_sql: bool = True, shared: bool = False) -> Flask:
     restore_model_classes()
     url = database_url()
     if shared and is_in_memory_sqlite(url):
-        folder = tempfile.TemporaryDirectory(prefix="course-shared-")
-        _folders.append(folder)
-        url = shared_sqlite_url(Path(folder.name))
-    app = create_course_app(url, shared=shared)
+        url = _shared_sqlite()
+    app = create_course_app(url, file=lesson_file(), shared=shared)
     echo = echo_of(app)
     context = app.app_context()
     context.push()
@@ -76,6 +76,18 @@ def open_session(label: str, **options: Any) -> Session:
     return session
 
 
+def _shared_sqlite() -> str:
+    """The shared SQLite file's URL: the grader's lesson file if it names one (it reads it), else a temporary one."""
+    if (file := lesson_file()) is not None:
+        url = f"sqlite:///{file}"
+    else:
+        folder = tempfile.TemporaryDirectory(prefix="course-shared-")
+        _folders.append(folder)
+        url = shared_sqlite_url(Path(folder.name))
+    _shared_urls.append(url)
+    return url
+
+
 def show_sql(enabled: bool = True) -> None:
     """Print (or stop printing) the SQL that each following step sends to the lesson's database."""
     if not _pushed:
@@ -87,7 +99,7 @@ def describe_database(url: str) -> str:
     """A short human name for a database URL, without any password."""
     if is_in_memory_sqlite(url):
         return "in-memory SQLite"
-    if _folders and url == shared_sqlite_url(Path(_folders[-1].name)):
+    if url in _shared_urls:
         return SHARED_SQLITE
     if database_setting() == POSTGRES_KEYWORD:
         return "PostgreSQL, on a server the kit started"
@@ -119,3 +131,4 @@ def _end_previous_lesson() -> None:
         dispose(context.app)
     while _folders:
         _folders.pop().cleanup()
+    _shared_urls.clear()

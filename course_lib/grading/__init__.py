@@ -1,1 +1,1 @@
-"""Grading a class: submissions matched to their reference, graded copies run by nbval, a gradebook to trust."""
+"""Grading a class: submissions matched to their reference, run in the kit's sandboxed runner, a gradebook to trust."""

@@ -18,7 +18,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; co
 table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; } td, th { padding: .4em .6em;
 text-align: left; vertical-align: top; border-bottom: 1px solid #d0d7de; } pre { white-space: pre-wrap;
 background: #f6f8fa; padding: .5em; margin: 0; } .passed { color: #1a7f37; font-weight: bold; }
-.failed, .error, .timeout, .missing, .invalid { color: #cf222e; font-weight: bold; } .note { color: #59636e; }
+.failed, .error, .timeout, .missing, .invalid, .held { color: #cf222e; font-weight: bold; }
+.note { color: #59636e; }
 """
 STATUS_WORDS = {
     "passed": "passed",
@@ -27,7 +28,12 @@ STATUS_WORDS = {
     "timeout": "time limit",
     "missing": "no answer",
     "invalid": "could not be graded",
+    "held": "held for review",
 }
+HELD_NOTE = (
+    "Your instructor will read this notebook before it gets any points: some of its code goes beyond what the "
+    "exercises use, so the grader did not run it. Where:"
+)
 
 
 def feedback_file_names(records: Sequence[StudentRecord]) -> list[str]:
@@ -78,6 +84,9 @@ def _file_section(name: str, rows: list[GradeRow], manifest: Manifest, role: str
     lines = [f"<p class='note'>{html.escape(role).capitalize()}: <code>{html.escape(name)}</code></p>"]
     if rows[0].status == "invalid":
         return "\n".join([*lines, f"<p class='invalid'>Could not be graded: {html.escape(rows[0].message)}</p>"])
+    if rows[0].status == "held":
+        where = rows[0].message.partition(": ")[2]
+        return "\n".join([*lines, f"<p class='held'>{HELD_NOTE} {html.escape(where)}</p>"])
     lines.append("<table><tr><th>checkpoint</th><th>result</th><th>your answer</th><th>hint</th></tr>")
     for row in rows:
         info = manifest.checkpoint(row.checkpoint)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid")
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid", "held")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import checkpoint_of, has_tag
-from course_lib.checks.registry import decide
+from course_lib.checks.registry import Witness, decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
@@ -43,6 +43,8 @@ READY_SECONDS = 10.0  # starting Python and importing the kit, on a busy machine
 
 
 TAMPERED = "Suspected tampering, no points: "
+HELD = "Held for review, no points until your instructor has read it: "
+SHOWN_REFUSALS = 3  # how many constructs a held submission's message names
 
 
 class SandboxUnavailable(RuntimeError):
@@ -60,6 +62,7 @@ class Settings:
     jobs: int
     sandbox: str | None  # its description, or None when unsandboxed
     on_done: Callable[[], None] = lambda: None
+    admitted: frozenset[str] = frozenset()  # the absolute paths of submissions to grade even when held
 
 
 @dataclass
@@ -103,11 +106,15 @@ def read(settings: Settings, work: Work) -> None:
 
 
 def plan(settings: Settings, work: Work) -> None:
-    """Decide what the sandbox will run: the student's cells, with check steps where the evidence is collected."""
+    """Decide what the sandbox will run, or hold the submission for review when its code is outside the vocabulary."""
     submission = work.submission
     if work.rows or submission is None or submission.notebook is None or submission.reference is None:
         return
-    work.program = program_of(submission.notebook, _checkpoints(settings, work), _answer_cell_ids(submission.reference))
+    program = program_of(submission.notebook, _checkpoints(settings, work), _answer_cell_ids(submission.reference))
+    if program.refusals and str(work.path) not in settings.admitted:
+        work.rows = [_held(work, checkpoint, program) for checkpoint in _checkpoints(settings, work)]
+        return
+    work.program = program
 
 
 def run(settings: Settings, work: Work) -> None:
@@ -143,12 +150,14 @@ def judge(settings: Settings, work: Work) -> None:
         ]
         return
     evidence = {}
-    for record in work.records:
+    for record in work.records:  # one record per checkpoint, collected where program.py placed it
         checkpoint = record.get("checkpoint")
         if isinstance(checkpoint, str):
-            evidence.setdefault(checkpoint, record)
+            evidence[checkpoint] = record
+    checkpoints = _checkpoints(settings, work)
     work.rows = [
-        _row(settings, work, checkpoint, evidence.get(checkpoint)) for checkpoint in _checkpoints(settings, work)
+        _row(settings, work, checkpoint, evidence.get(checkpoint), evidence.get(before) if index else None)
+        for index, (before, checkpoint) in enumerate(zip([None, *checkpoints], checkpoints, strict=False))
     ]
 
 
@@ -218,8 +227,20 @@ def _invalid(work: Work, exercise: str | None, problem: str) -> GradeRow:
     return GradeRow(work.name, exercise or "", "", "invalid", 0, 0, problem)
 
 
-def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any] | None) -> GradeRow:
-    """The gradebook row of one checkpoint, from the file's answer and the sandbox's evidence record."""
+def _held(work: Work, checkpoint: str, program: Program) -> GradeRow:
+    """The row of a checkpoint of a submission held for review: no points, and where its code leaves the vocabulary."""
+    assert work.submission is not None
+    shown = "; ".join(refusal.sentence() for refusal in program.refusals[:SHOWN_REFUSALS])
+    more = len(program.refusals) - SHOWN_REFUSALS
+    message = HELD + shown + (f"; and {more} more." if more > 0 else ".")
+    answer = program.answers.get(checkpoint, "")
+    return GradeRow(work.name, work.submission.exercise or "", checkpoint, "held", 0, 1, message, answer)
+
+
+def _row(
+    settings: Settings, work: Work, checkpoint: str, record: dict[str, Any] | None, before: dict[str, Any] | None
+) -> GradeRow:
+    """The gradebook row of one checkpoint, from the file's answer and the sandbox's evidence (also `before`'s)."""
     assert work.program is not None and work.outcome is not None and work.submission is not None
 
     def row(status: str, message: str) -> GradeRow:
@@ -238,7 +259,13 @@ def _row(settings: Settings, work: Work, checkpoint: str, record: dict[str, Any]
     if not record.get("ran"):
         source = None
     error = record.get("error") if isinstance(record.get("error"), dict) else None
-    verdict = decide(checkpoint, source, error, record.get("evidence"))
+    witness = Witness(
+        record.get("stored", {"error": "none read"}),
+        record.get("as_run"),
+        record.get("run_again"),
+        before.get("stored") if isinstance(before, dict) else None,
+    )
+    verdict = decide(checkpoint, source, error, record.get("evidence"), witness)
     if verdict.status is Status.PASSED:
         return row("passed", verdict.message)
     if verdict.status is Status.CHECK_FAILED:
@@ -292,6 +319,8 @@ def _executed_copy(notebook: NotebookNode, work: Work) -> NotebookNode:
     }
     verdicts = {row.checkpoint: row for row in work.rows}
     for step, planned in enumerate(work.program.cells):
+        if "at" not in planned:
+            continue  # a collect step of the grader's, not a cell of the notebook
         cell = executed.cells[planned["at"]]
         if planned["kind"] == "check" and planned["checkpoint"] in verdicts:
             graded = verdicts[planned["checkpoint"]]

@@ -74,11 +74,14 @@ def report_html(
     diagnoses = common_diagnoses(records)
     percents = [record.percent for record in records]
     invalid = [row.submission for row in rows if row.status == "invalid"]
+    held = {row.submission: row.message for row in rows if row.status == "held"}
     mean = f"mean {statistics.fmean(percents):.1f}%, median {statistics.median(percents):.1f}%" if percents else ""
     parts = [
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Gradebook</title><style>{STYLE}</style>",
         f"<h1>Gradebook</h1><p>{html.escape(manifest.title)}</p>",
-        f"<p>{len(records)} students, {len(by_submission(rows))} files, {len(invalid)} not gradable; {mean}.</p>",
+        f"<p>{len(records)} students, {len(by_submission(rows))} files, {len(invalid)} not gradable, "
+        f"{len(held)} held for review; {mean}.</p>",
+        _held_section(held),
         "<h2>Score distribution</h2>",
         distribution_svg(percents),
         _students_table(records, feedback_names, diagnoses, manifest),
@@ -95,6 +98,21 @@ def report_html(
         parts.append("</ul>")
     parts.append(f"<script>{SCRIPT}</script>")
     return "\n".join(parts) + "\n"
+
+
+def _held_section(held: dict[str, str]) -> str:
+    """The submissions held for review, first: each with where its code leaves the course's vocabulary."""
+    if not held:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(name)}</code>: {html.escape(message.partition(': ')[2])}</li>"
+        for name, message in held.items()
+    )
+    return (
+        f"<h2 id='held'>Held for review ({len(held)})</h2><p>Their code goes beyond the course's vocabulary, so the "
+        "grader did not run them: 0 points until you decide. Read each one; to grade it anyway (still sandboxed), "
+        "run the grade command again with <code>--admit FILE</code>.</p><ul>" + items + "</ul>"
+    )
 
 
 def common_diagnoses(records: Sequence[StudentRecord], most: int = 15) -> list[tuple[str, str, list[int]]]:

@@ -15,11 +15,13 @@ import resource
 import secrets
 import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, BinaryIO
 
 from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER
+from course_lib.protocol import LESSON_FILE_VARIABLE
 
 OUTPUT_CHARACTERS = 20_000
 MEMORY_BYTES = 2 * 1024**3
@@ -82,16 +84,20 @@ def _grade(job: dict[str, Any], shell_class: Any, channel: BinaryIO) -> None:
     """Fork a child for one submission and drive it; report how it ended if it died."""
     commands_read, commands = os.pipe()
     replies, replies_written = os.pipe()
+    folder = tempfile.mkdtemp(prefix="lesson-")  # the lesson's database lives here, for this process to read
+    lesson_file = os.path.join(folder, "lesson.sqlite")
     child = os.fork()
     if child == 0:
         os.close(commands)
         os.close(replies)
+        os.environ[LESSON_FILE_VARIABLE] = lesson_file
         _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
         _serve(job, shell_class, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
     os.close(commands_read)
     os.close(replies_written)
     with os.fdopen(commands, "wb") as sending, os.fdopen(replies, "rb") as receiving:
-        child_died = not _drive(job, channel, sending, receiving)
+        child_died = not _drive(job, channel, sending, receiving, lesson_file)
+    shutil.rmtree(folder, ignore_errors=True)
     with contextlib.suppress(ProcessLookupError):
         os.kill(child, signal.SIGKILL)
     code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
@@ -121,18 +127,22 @@ def _reset_sandbox() -> None:
 
 
 def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
-    """The commands, in order: run each code cell, collect at each check cell, then collect what no cell checked."""
+    """The commands, in order: run each code cell; collect a checkpoint's evidence where the grader judges it."""
     steps: list[dict[str, Any]] = []
     for index, cell in enumerate(job["cells"]):
-        steps.append({"collect": cell["checkpoint"]} if cell["kind"] == "check" else {"run": index})
-    checked = {step.get("collect") for step in steps}
-    return steps + [{"collect": checkpoint} for checkpoint in job["checkpoints"] if checkpoint not in checked]
+        if cell["kind"] == "code":
+            steps.append({"run": index})
+        elif cell["kind"] == "collect" or cell.get("judged") is True:
+            steps.append({"collect": cell["checkpoint"]})
+    return steps
 
 
-def _drive(job: dict[str, Any], channel: BinaryIO, commands: BinaryIO, replies: BinaryIO) -> bool:
+def _drive(job: dict[str, Any], channel: BinaryIO, commands: BinaryIO, replies: BinaryIO, lesson_file: str) -> bool:
     """Send each command, check that the next reply answers it and pass it on; stop at the first that does not.
 
-    False when the child died before answering every command.
+    To each checkpoint's evidence this process adds what the lesson's database holds as committed, read in the file
+    itself while the child waits for its next command: the database's word, not the child's. False when the child
+    died before answering every command.
     """
     for step in _steps(job):
         nonce = secrets.token_hex(16)
@@ -147,9 +157,20 @@ def _drive(job: dict[str, Any], channel: BinaryIO, commands: BinaryIO, replies: 
         if not (isinstance(reply, dict) and reply.pop("nonce", None) == nonce and _answers(reply, step)):
             _write(channel, {"tampered": "a line in the grader's channel answered no command"})
             return True
+        if "collect" in step:
+            reply["stored"] = _stored(lesson_file)
         _write(channel, reply)
     _write(channel, {"done": True})
     return True
+
+
+def _stored(lesson_file: str) -> dict[str, Any]:
+    """The committed rows of the lesson's database file, or why there are none."""
+    from course_lib.bookclub.database import committed_rows
+
+    if not os.path.exists(lesson_file):
+        return {"error": "the notebook made no lesson database (it never ran start_lesson())"}
+    return committed_rows(lesson_file)
 
 
 def _answers(reply: dict[str, Any], step: dict[str, Any]) -> bool:
@@ -168,13 +189,17 @@ def _serve(job: dict[str, Any], shell_class: Any, commands: BinaryIO, replies: B
                 os.close(handle)
     shell = shell_class.instance(history_length=0)
     shell.history_manager.enabled = False
+    as_run: dict[str, Any] = {}  # checkpoint -> what the latest run of its answer cell did (observation.py)
     while line := commands.readline():
         command = json.loads(line)
         if "run" in command:
-            source = job["cells"][command["run"]]["source"]
-            reply = {"cell": command["run"], "output": _run_cell(shell, source, float(job["cell_timeout"]))}
+            cell = job["cells"][command["run"]]
+            output, observed = _run_cell(shell, cell["source"], float(job["cell_timeout"]))
+            as_run.update(dict.fromkeys(cell.get("answers", []), observed))
+            reply = {"cell": command["run"], "output": output}
         else:
             reply = _evidence(command["collect"], shell, float(job["cell_timeout"]))
+            reply["as_run"] = as_run.get(command["collect"])
         _write(replies, {**reply, "nonce": command["nonce"]})
     os._exit(0)  # no exit handlers: nothing the student's code registered runs
 
@@ -200,15 +225,22 @@ def _time_limit(timeout: float) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _run_cell(shell: Any, source: str, timeout: float) -> str:
-    """Run one cell as the notebook would; return what it printed (cut short), a traceback included."""
+def _run_cell(shell: Any, source: str, timeout: float) -> tuple[str, dict[str, Any] | None]:
+    """Run one cell as the notebook would: what it printed (cut short, a traceback included) and what it did."""
+    from course_lib.checks.judging.observation import session_observation, transaction_log
+
     printed = BoundedText()
+    observed: dict[str, Any] | None = None
     try:
         with _time_limit(timeout), redirect_stdout(printed), redirect_stderr(printed):
-            shell.run_cell(source, store_history=False)
+            with transaction_log() as log:
+                shell.run_cell(source, store_history=False)
+            observed = {"log": log, "session": session_observation()}
     except CellTimeout as error:  # raised outside the cell's own code, between its statements
         printed.write(f"{error}\n")
-    return printed.getvalue()
+    except Exception:  # no lesson database (start_lesson() not run yet), or a session the cell left unusable
+        observed = None
+    return printed.getvalue(), observed
 
 
 def _evidence(checkpoint_id: str, shell: Any, timeout: float) -> dict[str, Any]:
@@ -229,13 +261,28 @@ def _evidence(checkpoint_id: str, shell: Any, timeout: float) -> dict[str, Any]:
             run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := ANSWERS.latest(id_))
         )
         try:
+            attempt = Attempt(shell.user_ns, answer, earlier, shell.transform_cell)
             with _time_limit(timeout), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-                entry["evidence"] = collect_evidence(
-                    checkpoint_id, Attempt(shell.user_ns, answer, earlier, shell.transform_cell)
-                )
+                entry["evidence"] = collect_evidence(checkpoint_id, attempt)
+                entry["run_again"] = _observed_again(attempt)
         except CellTimeout:  # replaying the answers ran past the limit: an endless loop in an earlier cell, say
             entry["timed_out"] = True
     return entry
+
+
+def _observed_again(attempt: Any) -> dict[str, Any] | None:
+    """What the answer does when run again on a fresh database, to compare with what it did as the notebook ran.
+
+    Nothing when an earlier answer ran past its time limit: run again, it would only do so once more.
+    """
+    from course_lib.checks.judging.replay import replay_observation
+
+    if any(isinstance(run.error, CellTimeout) for run in attempt.earlier):
+        return None
+    try:
+        return replay_observation(attempt)
+    except Exception:
+        return None
 
 
 def _write(channel: BinaryIO, record: dict[str, Any]) -> None:
