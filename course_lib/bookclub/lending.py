@@ -7,7 +7,7 @@ and of its checks: every other lesson's database keeps exactly the four tables o
 from __future__ import annotations
 
 from sqlalchemy import Connection, ForeignKey, insert
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from course_lib.bookclub.models import Base, Book
 from course_lib.bookclub.seed import BOOKS
@@ -16,8 +16,9 @@ COPIES = 5  # copies of each book the club owns
 
 
 class Lending(DeclarativeBase):
-    """Declarative base of the shelf, with its own metadata; its objects print as the book club's do."""
+    """Declarative base of the shelf, with its own metadata; built and printed as the book club's models are."""
 
+    registry = registry(constructor=Base.registry.constructor)  # keyword arguments for mapped attributes only
     __repr__ = Base.__repr__
 
 
