@@ -67,7 +67,7 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
         print(f"generated {target.relative_to(layout.root)}")
     if layout.readme.exists():
         layout.readme.write_text(with_outline(layout.readme.read_text(encoding="utf-8"), manifest), encoding="utf-8")
-    for record in write_references(layout.solutions):
+    for record in write_references(layout):
         print(f"recorded {record.relative_to(layout.root)}")
     if execute:
         for path in [*layout.lessons, *layout.solutions, *layout.exercises]:

@@ -21,17 +21,17 @@ MESSAGES = {
     "profile: 410 for a missing reader": (
         PROFILE,
         PROFILE_VIEW.replace("db.get_or_404(Reader, reader_id)\n", f"db.session.get(Reader, reader_id)\n{GONE}"),
-        " (no reader has that id) answered 410; it should be 404.",
+        " (no reader has that id) answered 410 Gone; it should be 404 Not Found.",
     ),
     "edit: 410 for a missing reader": (
         EDIT_EMAIL,
         EDIT_VIEW.replace("db.get_or_404(Reader, reader_id)\n", f"db.session.get(Reader, reader_id)\n{GONE}"),
-        " (no reader has that id) answered 410; it should be 404.",
+        " (no reader has that id) answered 410 Gone; it should be 404 Not Found.",
     ),
     "delete: 410 for a missing reader": (
         DELETE_READER,
         DELETE_VIEW.replace("db.get_or_404(Reader, reader_id)\n", f"db.session.get(Reader, reader_id)\n{GONE}"),
-        " (no reader has that id) answered 410; it should be 404.",
+        " (no reader has that id) answered 410 Gone; it should be 404 Not Found.",
     ),
     "sign_up: something saved after a taken email": (
         SIGN_UP,

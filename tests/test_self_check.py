@@ -19,6 +19,11 @@ def course(tmp_path) -> CourseLayout:
     for folder in ("notebooks", "solutions", "exercises"):
         for name in ("03_add_and_rollback.ipynb", "04_reading.ipynb"):
             shutil.copy(ROOT / folder / name, tmp_path / folder / name)
+    (tmp_path / "course_lib" / "checks" / "references").mkdir(parents=True)
+    for name in ("add_rollback.json", "reading.json"):
+        shutil.copy(
+            ROOT / "course_lib" / "checks" / "references" / name, tmp_path / "course_lib" / "checks" / "references"
+        )
     manifest = (ROOT / "course_lib" / "course.toml").read_text(encoding="utf-8")
     lessons = manifest.split("[[lesson]]")
     kept = [lesson for lesson in lessons[1:] if '"03_add_and_rollback.ipynb"' in lesson or '"04_reading' in lesson]
@@ -57,6 +62,14 @@ def test_an_empty_hint_is_named(course):
     end = text.index("\n", start)
     course.manifest.write_text(text[:start] + 'hint = ""' + text[end:], encoding="utf-8")
     assert "reading.adams: empty hint" in problems_of(course)
+
+
+def test_a_stale_or_missing_reference_record_is_named(course):
+    record = course.references / "reading.json"
+    record.write_text(record.read_text(encoding="utf-8").replace("753", "754"), encoding="utf-8")
+    (course.references / "add_rollback.json").unlink()
+    stale = "the reference record is stale, run `make build` and commit the result"
+    assert {f"reading.json: {stale}", f"add_rollback.json: {stale}"} <= set(problems_of(course))
 
 
 def test_a_stale_exercise_is_named(course):

@@ -16,6 +16,11 @@ class CourseLayout:
         return self.root / "course_lib" / "course.toml"
 
     @property
+    def references(self) -> Path:
+        """Where the reference records of the solutions go (`checks/references/`, shipped in the package)."""
+        return self.root / "course_lib" / "checks" / "references"
+
+    @property
     def readme(self) -> Path:
         """The README, whose outline is generated from the manifest."""
         return self.root / "README.md"

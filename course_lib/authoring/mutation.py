@@ -2,7 +2,9 @@
 
 `python -m course_lib mutate` makes every mutant of every answer cell of solutions/ (drop the commit, name it
 without calling it, drop the rollback, catch the wrong exception, drop order_by, `del` instead of session.delete,
-flush turned into commit, a literal changed, `==` flipped, drop the add), runs the notebook with the mutant in an
+flush turned into commit, a literal changed, `==` flipped, drop the add; and for views: another status, a redirect
+elsewhere, another template, JSON instead of the page, a commit per step, a GET that changes data, a SELECT first
+instead of catching the IntegrityError), runs the notebook with the mutant in an
 in-process IPython shell, judges every checkpoint of the exercise, and counts the mutant caught when one verdict is
 not a pass. The score must be 100%: a mutant that passes every check is a wrong answer the kit would accept.
 """
@@ -127,6 +129,125 @@ class _ChangeLiteral(ast.NodeTransformer):
         return ast.Constant(node.value + "x" if isinstance(node.value, str) else node.value + 1)
 
 
+class _InViews(ast.NodeTransformer):
+    """A way of erring that only a view can: it changes the code inside function definitions only."""
+
+    inside = False
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        self.inside = True
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.inside = False
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Module | ast.FunctionDef) or self.inside:
+            return super().visit(node)
+        return node
+
+
+class _StatusChanged(_InViews):
+    """A view answers another status: `return page, 409` answers 200, a redirect's `code=303` becomes 301."""
+
+    def visit_Return(self, node: ast.Return) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:
+            node.value = node.value.elts[0]
+        return node
+
+    def visit_keyword(self, node: ast.keyword) -> ast.AST:
+        if node.arg == "code" and isinstance(node.value, ast.Constant):
+            node.value = ast.Constant(301)
+        return node
+
+
+class _RedirectElsewhere(ast.NodeTransformer):
+    """`redirect(url_for("profile", ...))` points at the list of readers instead."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if _called(node, "url_for") and node.args and _literal(node.args[0]) not in (None, "readers"):
+            return ast.Call(ast.Name("url_for"), [ast.Constant("readers")], [])
+        if _called(node, "url_for") and _literal(node.args[0] if node.args else None) == "readers":
+            return ast.Call(ast.Name("url_for"), [ast.Constant("sign_up")], [])
+        return node
+
+
+class _OtherTemplate(ast.NodeTransformer):
+    """`render_template("sign_up.html", ...)` renders the list of readers instead."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if _called(node, "render_template") and node.args:
+            node.args[0] = ast.Constant("readers.html")
+        return node
+
+
+class _JsonInstead(ast.NodeTransformer):
+    """A view returns a JSON object (Flask turns a dict into one) where it rendered a page."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if _called(node, "render_template"):
+            return ast.Dict([ast.Constant("page")], [node.args[0] if node.args else ast.Constant("")])
+        return node
+
+
+class _CommitTwice(_InViews):
+    """Every `db.session.commit()` of a view runs twice: a commit per step, where a request is one unit of work."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody") if self.inside else ():
+            statements = getattr(node, field, None)
+            if isinstance(statements, list) and statements and isinstance(statements[0], ast.stmt):
+                doubled = []
+                for item in statements:
+                    doubled += [item, copy.deepcopy(item)] if _is_session_call(item, "commit") else [item]
+                setattr(node, field, doubled)
+        return node
+
+
+class _GetChangesData(_InViews):
+    """The view handles every request as the POST (`if True:`) and reads the fields from the query string too."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.left, ast.Attribute) and node.left.attr == "method":
+            return ast.Constant(True)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if node.attr == "form":
+            node.attr = "values"
+        return node
+
+
+class _CheckFirst(_InViews):
+    """`try: commit() except IntegrityError: ...` becomes a SELECT for the email first, then an unguarded commit."""
+
+    def visit_Try(self, node: ast.Try) -> ast.AST | list[ast.stmt]:
+        self.generic_visit(node)
+        caught = [handler for handler in node.handlers if "IntegrityError" in ast.unparse(handler.type or ast.Pass())]
+        if not caught or not any(_is_session_call(item, "commit") for item in node.body):
+            return node
+        handler = [item for item in caught[0].body if not _is_session_call(item, "rollback")]
+        taken = ast.parse(
+            'db.session.scalar(db.select(Reader).filter_by(email=request.form["email"])) is not None', mode="eval"
+        ).body
+        return [ast.If(taken, handler or [ast.Pass()], []), *node.body]
+
+
+def _called(node: ast.Call, name: str) -> bool:
+    return isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _literal(node: ast.AST | None) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
 #: The ways students err, each a syntax-tree transformation (or several, for literals: one mutant per literal).
 OPERATORS: dict[str, Callable[[], ast.NodeTransformer]] = {
     "drop the commit": lambda: _DropCall("commit"),
@@ -140,6 +261,13 @@ OPERATORS: dict[str, Callable[[], ast.NodeTransformer]] = {
     "drop the add": lambda: _DropCall("add"),
     "drop the flush": lambda: _DropCall("flush"),
     "drop the delete": lambda: _DropCall("delete"),
+    "the status changed": _StatusChanged,
+    "redirected elsewhere": _RedirectElsewhere,
+    "another template rendered": _OtherTemplate,
+    "JSON instead of the page": _JsonInstead,
+    "a commit per step": _CommitTwice,
+    "a GET changes data": _GetChangesData,
+    "check first instead of catching": _CheckFirst,
 }
 MAX_LITERALS = 8
 

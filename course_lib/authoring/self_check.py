@@ -52,7 +52,7 @@ def behaviour_problems(layout: CourseLayout, manifest: Manifest) -> list[str]:
 
     And what each solution commits must be what its reference record, which the grader compares with, says.
     """
-    problems = stale_references(layout.solutions)
+    problems = stale_references(layout)
     for lesson in manifest.lessons:
         for folder, wanted in (("solutions", {"passed"}), ("exercises", {"not done yet"})):
             path = layout.root / folder / lesson.notebook

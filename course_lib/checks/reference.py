@@ -1,7 +1,8 @@
 """What the reference solutions do, recorded once from `solutions/` (`course_lib build`), and comparison with it.
 
 `references/<exercise>.json` holds the seed data once, and, for each checkpoint, what the reference answers up to it
-have committed: the rows changed, added or deleted since the seed. The grader compares the database's own word about
+have committed (the rows changed, added or deleted since the seed) and, for a judge that compares, the evidence it
+collected from the reference answer. The grader compares the database's own word about
 a submission (read by the sandbox's runner in the database file, never by the student's process) with it.
 """
 
@@ -19,16 +20,16 @@ MODEL_NAMES = {"reader": "reader", "book": "book", "review": "review", "annotati
 Rows = dict[str, list[dict[str, Any]]]
 
 
-def reference_path(exercise: str) -> Path:
-    """The file of an exercise's reference record."""
-    return REFERENCES / f"{exercise}.json"
-
-
 @cache
 def reference_of(exercise: str) -> dict[str, Any]:
     """An exercise's reference record (empty when the exercise has none)."""
-    path = reference_path(exercise)
+    path = REFERENCES / f"{exercise}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def reference_evidence(checkpoint_id: str) -> dict[str, Any] | None:
+    """What the reference solution's answer gave a checkpoint's judge to collect, for a judge that compares."""
+    return reference_of(checkpoint_id.partition(".")[0]).get("evidence", {}).get(checkpoint_id)
 
 
 def changes(seed: Rows, rows: Rows) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from course_lib.authoring.manifest import load_manifest
-from course_lib.checks.reference import committed_difference
+from course_lib.checks.reference import committed_difference, reference_evidence
 from course_lib.checks.verdict import Finding, Status, Verdict
 from course_lib.classroom.answer_log import AnswerRun
 
@@ -50,20 +50,27 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Judge:
-    """A checkpoint's judge: evidence collected beside the student's code, and the rule that decides on it."""
+    """A checkpoint's judge: evidence collected beside the student's code, and the rule that decides on it.
+
+    A judge that `compares` decides by comparing the evidence with the reference solution's, collected the same way
+    when the course was built (`checks/reference.py`): its rule takes both.
+    """
 
     collect: Callable[[Attempt], Evidence]
-    rule: Callable[[Evidence], Finding]
+    rule: Callable[..., Finding]
+    compares: bool = False
 
 
 _JUDGES: dict[str, Judge] = {}
 
 
-def checkpoint(checkpoint_id: str, *, collect: Callable[[Attempt], Evidence]) -> Callable[[Callable], Callable]:
+def checkpoint(
+    checkpoint_id: str, *, collect: Callable[[Attempt], Evidence], compares: bool = False
+) -> Callable[[Callable], Callable]:
     """Register the decorated rule, with its collect half, as the judge of a checkpoint listed in the manifest."""
 
-    def register(rule: Callable[[Evidence], Finding]) -> Callable[[Evidence], Finding]:
-        _JUDGES[checkpoint_id] = Judge(collect, rule)
+    def register(rule: Callable[..., Finding]) -> Callable[..., Finding]:
+        _JUDGES[checkpoint_id] = Judge(collect, rule, compares)
         return rule
 
     return register
@@ -162,7 +169,13 @@ def decide(
     try:
         if not isinstance(evidence, dict) or COLLECT_FAILED in evidence:
             raise ValueError(evidence.get(COLLECT_FAILED) if isinstance(evidence, dict) else "no evidence")
-        finding = found.rule(evidence)
+        if found.compares:
+            reference = reference_evidence(checkpoint_id)
+            if reference is None:
+                raise LookupError("the reference's record is missing: run `make build`")
+            finding = found.rule(evidence, reference)
+        else:
+            finding = found.rule(evidence)
         if not isinstance(finding, Finding) or not isinstance(finding.message, str):
             raise TypeError("the rule gave no finding")
     except Exception as failure:

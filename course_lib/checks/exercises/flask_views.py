@@ -1,16 +1,26 @@
 """Checkpoints of the Flask views exercise: a profile that 404s, sign-up, change of email and deletion by POST.
 
-Each collect half drives the student's view through Flask's test client on fresh scratch apps (one per scenario,
-each with its own seeded in-memory database) and returns what the requests answered and the rows afterwards. Each
-rule decides on that data alone.
+Each collect half drives the student's view through Flask's test client (`judging/web.py`), scenario by scenario,
+and observes every response: status, template, content type, redirect target, flashes, the request's commits, and
+the rows afterwards. The reference solution's views were observed on the same scenarios (`checks/reference.py`).
+Each rule compares the two: the same behaviour passes, whatever the style; where they differ, the classifiers below
+name the misconception from what was seen, and failing that the difference itself is named.
 """
 
+from http import HTTPStatus
 from typing import Any
 
-from course_lib.checks.judging.web import BROKEN_EMAIL, Request, describe_view, run_scenario, view_of
+from course_lib.checks.judging.web import (
+    BROKEN_EMAIL,
+    RACED_EMAIL,
+    Request,
+    Scenario,
+    describe_view,
+    observe_view,
+    view_of,
+)
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
-from course_lib.bookclub.seed import READERS
 
 PROFILE = "flask_views.profile"
 SIGN_UP = "flask_views.sign_up"
@@ -21,38 +31,196 @@ ANN_EMAIL = "ann.adams@example.com"
 SAM_EMAIL = "sam.adams@example.com"
 NEW_READER = {"name": "Nova", "surname": "Lee", "email": "nova.lee@example.com"}
 TAKEN_READER = {"name": "Pat", "surname": "Adams", "email": ANN_EMAIL}
+RACED_READER = {"name": "Rae", "surname": "Cing", "email": RACED_EMAIL}
 BROKEN_READER = {"name": "Dee", "surname": "Fault", "email": BROKEN_EMAIL}
 NEW_EMAIL = "ann@adams.example.org"
-FITTING_CONFLICT = (409, 422)
-SEE_OTHER = (302, 303)
 MISSING_ID = 999
-SEED_READERS = {str(id_): email for id_, _name, _surname, email in READERS}
+#: Statuses the task accepts as the same answer: a redirect after a POST, a refused form.
+SAME_STATUS = {302: 303, 422: 409}
+TAKEN_MESSAGE = "that email is already registered"
+#: What a comparison looks at in each answer; `body` and `writes` only word messages.
+COMPARED = ("status", "mimetype", "templates", "redirect", "flashes_taken", "shows", "error", "commits")
+COMPARED += ("other_session_commits", "left_needing_rollback")
 
 
-def _scenarios(attempt: Attempt, name: str, scenarios: dict[str, list[Request]]) -> Evidence:
-    """The view's kind and, when it is a function, what each scenario's requests answered on a fresh app."""
-    kind = describe_view(attempt.namespace, name)
-    view = view_of(attempt.namespace, name)
-    if view is None:
-        return {"view": kind}
-    return {"view": kind, **{key: run_scenario(view, name, requests) for key, requests in scenarios.items()}}
+def _get(path: str) -> Request:
+    return Request("GET", path)
 
 
-def _answers(evidence: Evidence, scenario: str) -> list[dict[str, Any]]:
-    """The answers of a scenario, checked to be well formed (a malformed one raises: "could not be checked")."""
-    answers = evidence[scenario]["answers"]
-    for answer in answers:
-        if not isinstance(answer["status"], int) or not isinstance(answer["flashed"], list):
-            raise ValueError(f"malformed answer in {scenario}")
-        str(answer["body"]), answer["location"], answer["error"], bool(answer["left_needing_rollback"])
-    return answers
+def _post(path: str, form: dict[str, str] | None = None) -> Request:
+    return Request("POST", path, form or {})
 
 
-def _rows(evidence: Evidence, scenario: str) -> dict[str, Any]:
-    rows = evidence[scenario]["rows"]
-    if not all(isinstance(rows[key], dict) for key in ("readers", "reviews_by", "annotations_by")):
-        raise ValueError(f"malformed rows in {scenario}")
-    return rows
+def _query(path: str, form: dict[str, str]) -> Request:
+    """A GET carrying a form's fields in its query string: it must change nothing."""
+    return _get(f"{path}?{'&'.join(f'{key}={value}' for key, value in form.items())}")
+
+
+SCENARIOS: dict[str, dict[str, Scenario]] = {
+    PROFILE: {
+        "pages": Scenario(
+            (_get("/readers/123"), _get("/readers/345"), _get(f"/readers/{MISSING_ID}"), _get("/readers"))
+        ),
+    },
+    SIGN_UP: {
+        "form": Scenario((_get("/sign-up"),)),
+        "query": Scenario((_query("/sign-up", NEW_READER), _get("/readers")), (NEW_READER["email"],)),
+        "new": Scenario((_post("/sign-up", NEW_READER), _get("/readers")), (NEW_READER["email"],)),
+        "taken": Scenario((_post("/sign-up", TAKEN_READER), _get("/readers"))),
+        "raced": Scenario((_post("/sign-up", RACED_READER), _get("/readers")), (RACED_EMAIL,)),
+        "broken": Scenario((_post("/sign-up", BROKEN_READER), _get("/readers"))),
+    },
+    EDIT_EMAIL: {
+        "form": Scenario((_get("/readers/123/email"),)),
+        "query": Scenario((_query("/readers/123/email", {"email": NEW_EMAIL}), _get("/readers/123")), (NEW_EMAIL,)),
+        "new": Scenario((_post("/readers/123/email", {"email": NEW_EMAIL}), _get("/readers/123")), (NEW_EMAIL,)),
+        "taken": Scenario((_post("/readers/123/email", {"email": SAM_EMAIL}), _get("/readers/123"))),
+        "raced": Scenario((_post("/readers/123/email", {"email": RACED_EMAIL}), _get("/readers/123")), (RACED_EMAIL,)),
+        "missing": Scenario((_get(f"/readers/{MISSING_ID}/email"), _post(f"/readers/{MISSING_ID}/email"))),
+        "broken": Scenario((_post("/readers/123/email", {"email": BROKEN_EMAIL}), _get("/readers/123"))),
+    },
+    DELETE_READER: {
+        "confirm": Scenario((_get("/readers/123/delete"),)),
+        "query": Scenario((_query("/readers/123/delete", {"confirm": "yes"}), _get("/readers"))),
+        "delete": Scenario((_post("/readers/123/delete"), _get("/readers"))),
+        "missing": Scenario((_get(f"/readers/{MISSING_ID}/delete"), _post(f"/readers/{MISSING_ID}/delete"))),
+    },
+}
+VIEW_NAMES = {PROFILE: "profile", SIGN_UP: "sign_up", EDIT_EMAIL: "edit_email", DELETE_READER: "delete_reader"}
+SIGNATURES = {
+    PROFILE: "profile(reader_id)",
+    SIGN_UP: "sign_up()",
+    EDIT_EMAIL: "edit_email(reader_id)",
+    DELETE_READER: "delete_reader(reader_id)",
+}
+
+
+def _collect(checkpoint_id: str) -> Any:
+    """The collect half of a view checkpoint: the view's kind and, when it is a function, every scenario observed."""
+
+    def collect(attempt: Attempt) -> Evidence:
+        name = VIEW_NAMES[checkpoint_id]
+        view = view_of(attempt.namespace, name)
+        kind = describe_view(attempt.namespace, name)
+        return {"view": kind} if view is None else {"view": kind, **observe_view(view, name, SCENARIOS[checkpoint_id])}
+
+    return collect
+
+
+# --- comparing with the reference --------------------------------------------------------------------------------
+
+
+def _compared(answer: dict[str, Any]) -> dict[str, Any]:
+    """What of an answer the comparison looks at, the task's equivalences applied (302 is 303, 422 is 409)."""
+    if not isinstance(answer.get("status"), int) or not isinstance(answer.get("flashed"), list):
+        raise ValueError("malformed answer")
+    return {
+        "status": SAME_STATUS.get(answer["status"], answer["status"]),
+        "mimetype": str(answer["mimetype"]),
+        "templates": list(answer["templates"]),
+        "redirect": answer["redirect"],
+        "flashes_taken": any(_is_taken_message(str(message)) for message in answer["flashed"]),
+        "shows": list(answer["shows"]),
+        "error": str(answer["error"]).partition(":")[0] if answer["error"] else None,
+        "commits": int(answer["commits"]),
+        "other_session_commits": int(answer["other_session_commits"]),
+        # after a crash (500) the request's session is thrown away whatever state it was in
+        "left_needing_rollback": bool(answer["left_needing_rollback"]) and answer["status"] != 500,
+    }
+
+
+def _differences(evidence: Evidence, reference: Evidence, checkpoint_id: str) -> list[tuple[str, int, str]]:
+    """Every (scenario, request index, field) where the student's view answered otherwise than the reference's."""
+    found = []
+    for scenario in SCENARIOS[checkpoint_id]:
+        mine, theirs = evidence[scenario], reference[scenario]
+        for index, (answer, expected) in enumerate(zip(mine["answers"], theirs["answers"], strict=True)):
+            seen, due = _compared(answer), _compared(expected)
+            found += [(scenario, index, key) for key in COMPARED if seen[key] != due[key]]
+        if mine["rows"] != theirs["rows"]:
+            found.append((scenario, len(mine["answers"]) - 1, "rows"))
+    return found
+
+
+def _judged(checkpoint_id: str, evidence: Evidence, reference: Evidence, classify: Any) -> Finding:
+    """The shared rule: the same behaviour as the reference passes; a difference is named by a classifier."""
+    name, signature = VIEW_NAMES[checkpoint_id], SIGNATURES[checkpoint_id]
+    if problem := _no_view(evidence, name, signature):
+        return problem
+    differences = _differences(evidence, reference, checkpoint_id)
+    if not differences:
+        return passed(_summary(checkpoint_id, evidence))
+    if (named := classify(evidence)) is not None:
+        return mistake(named)
+    return mistake(_difference_message(evidence, reference, differences[0]))
+
+
+def _difference_message(evidence: Evidence, reference: Evidence, where: tuple[str, int, str]) -> str:
+    """A difference no classifier names, said as what was seen: "POST /sign-up answered 301 ...; the task's ..."."""
+    scenario, index, key = where
+    answer, expected = evidence[scenario]["answers"][index], reference[scenario]["answers"][index]
+    if key == "rows":
+        return (
+            f"After {answer['request']}, the rows are not the task's: readers {_emails(evidence[scenario]['rows'])}, "
+            f"where the task's answer leaves {_emails(reference[scenario]['rows'])}."
+        )
+    said = {
+        "status": lambda a: f"answered {_status(a['status'])}",
+        "mimetype": lambda a: f"answered {a['mimetype'] or 'no content type'}",
+        "templates": lambda a: f"rendered {', '.join(a['templates']) or 'no template'}",
+        "redirect": lambda a: f"redirected to {_where(a['redirect'])}" if a["redirect"] else "did not redirect",
+        "flashes_taken": lambda a: "flashed " + (", ".join(map(repr, a["flashed"])) or "nothing"),
+        "shows": lambda a: f"showed {', '.join(a['shows']) or 'no reader email'}",
+        "error": lambda a: f"raised {a['error']}" if a["error"] else "raised nothing",
+        "commits": lambda a: f"committed {_times(a['commits'])}",
+        "other_session_commits": lambda a: f"committed {_times(a['other_session_commits'])} on another session",
+        "left_needing_rollback": lambda a: "left the session "
+        + ("in a failed transaction, never rolled back" if a["left_needing_rollback"] else "usable"),
+    }[key]
+    return f"{answer['request']} {said(answer)}; the task's answer {said(expected)}."
+
+
+def _summary(checkpoint_id: str, evidence: Evidence) -> str:
+    """A pass, in words, from what was seen."""
+    name = VIEW_NAMES[checkpoint_id]
+    lines = []
+    for scenario in SCENARIOS[checkpoint_id]:
+        first = evidence[scenario]["answers"][0]
+        templates = f", {', '.join(first['templates'])}" if first["templates"] else ""
+        redirect = f" to {_where(first['redirect'])}" if first["redirect"] else ""
+        flash = " with the flashed message" if any(_is_taken_message(m) for m in first["flashed"]) else ""
+        lines.append(f"{first['request']}: {_status(first['status'])}{templates}{redirect}{flash}")
+    return f"{name} answers as the task's view does. " + "; ".join(lines) + "."
+
+
+def _status(code: int) -> str:
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+def _where(target: dict[str, Any]) -> str:
+    if "endpoint" not in target:
+        return str(target.get("address"))
+    arguments = ", ".join(f"{key}={value}" for key, value in target["arguments"].items())
+    return f"{target['endpoint']}({arguments})"
+
+
+def _times(count: int) -> str:
+    return {0: "nothing", 1: "once"}.get(count, f"{count} times")
+
+
+def _emails(rows: dict[str, Any]) -> str:
+    return ", ".join(f"{id_} {email}" for id_, email in rows["readers"].items())
+
+
+# --- classifiers: the usual misconceptions, named from what was seen ---------------------------------------------
+
+
+def _is_taken_message(message: str) -> bool:
+    """True for the task's message, whatever its capitals and final full stop or exclamation mark."""
+    return message.strip().rstrip(".!").strip().lower() == TAKEN_MESSAGE
 
 
 def _no_view(evidence: Evidence, name: str, signature: str) -> Finding | None:
@@ -63,6 +231,13 @@ def _no_view(evidence: Evidence, name: str, signature: str) -> Finding | None:
     if kind == "missing":
         return mistake(f"There is no function named {name} yet: define it with def {signature}: ...")
     return mistake(f"{name} is a {kind}, not a function: define it with def {signature}: ...")
+
+
+def _answers(evidence: Evidence, scenario: str) -> list[dict[str, Any]]:
+    answers = evidence[scenario]["answers"]
+    for answer in answers:
+        _compared(answer)
+    return answers
 
 
 def _crash(answer: dict[str, Any]) -> str | None:
@@ -76,6 +251,11 @@ def _crash(answer: dict[str, Any]) -> str | None:
             f"{said} The commit failed and nothing rolled the session back, so the next query in the same request "
             "(the page's member count) is refused. Call db.session.rollback() in the except branch before "
             "rendering the page."
+        )
+    if error.startswith("IntegrityError") and error.endswith("(in an autoflush, before a query)"):
+        return (
+            f"{said} A query sent the session's changes first (autoflush), outside your try block, and the "
+            "database refused them there. Query before you change the object, or keep the query inside the try."
         )
     if error.startswith("IntegrityError"):
         return f"{said} The failed commit is not caught: put it in try/except IntegrityError and roll back there."
@@ -99,8 +279,9 @@ def _crash(answer: dict[str, Any]) -> str | None:
     return said
 
 
-def _get_changes_nothing(answer: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> str | None:
+def _get_changes_nothing(evidence: Evidence, scenario: str, reference: dict[str, Any] | None = None) -> str | None:
     """What is wrong with a GET that should only show a page and leave the data alone."""
+    answer = _answers(evidence, scenario)[0]
     if crash := _crash(answer):
         return crash
     if answer["status"] == 400:
@@ -108,39 +289,38 @@ def _get_changes_nothing(answer: dict[str, Any], before: dict[str, Any], after: 
             f"{answer['request']} answered 400 Bad Request: your view reads request.form on a GET too, and a GET "
             "sends no form. Read the form and change data only when request.method == 'POST'."
         )
-    if after != before:
+    if answer["commits"] or answer["writes"]:
+        carried = " (its query string carried the form's fields)" if "?" in answer["request"] else ""
         return (
-            f"{answer['request']} changed the data: a GET must only show a page (browsers, crawlers and link "
-            "previews send GETs freely). Change data only when request.method == 'POST'."
+            f"{answer['request']}{carried} changed the data: a GET must only show a page (browsers, crawlers and "
+            "link previews send GETs freely). Read request.form, never request.args or request.values, and change "
+            "data only when request.method == 'POST'."
         )
     if answer["status"] != 200:
-        return f"{answer['request']} answered {answer['status']}: a GET of this page should show it, with 200 OK."
+        return f"{answer['request']} answered {_status(answer['status'])}: a GET of this page should show it, with 200 OK."
     return None
 
 
 def _redirected(answer: dict[str, Any], where: str) -> str | None:
     """What is wrong when a successful POST does not answer with a redirect (Post/Redirect/Get)."""
     status = answer["status"]
-    if status in SEE_OTHER and answer["location"]:
+    if status in (302, 303) and answer["redirect"]:
         return None
     if status in (307, 308):
         return (
-            f"{answer['request']} redirected with {status}, which makes the browser send the POST again to the new "
-            "address. Use 303 See Other (or 302): the browser then GETs the page."
+            f"{answer['request']} redirected with {_status(status)}, which makes the browser send the POST again to "
+            "the new address. Use 303 See Other (or 302): the browser then GETs the page."
+        )
+    if 300 <= status < 400:
+        return (
+            f"{answer['request']} answered {_status(status)}; the task asks for 303 See Other, which tells the "
+            f"browser to GET the next page: return redirect(url_for({where}), code=303)."
         )
     return (
-        f"{answer['request']} worked but answered {status} with a page instead of a redirect. After a POST that "
-        f"changed data, redirect (Post/Redirect/Get): return redirect(url_for({where}), code=303), so that "
+        f"{answer['request']} worked but answered {_status(status)} with a page instead of a redirect. After a POST "
+        f"that changed data, redirect (Post/Redirect/Get): return redirect(url_for({where}), code=303), so that "
         "reloading the page does not send the form again."
     )
-
-
-TAKEN_MESSAGE = "that email is already registered"
-
-
-def _is_taken_message(message: str) -> bool:
-    """True for the task's message, whatever its capitals and final full stop or exclamation mark."""
-    return message.strip().rstrip(".!").strip().lower() == TAKEN_MESSAGE
 
 
 def _conflict(answer: dict[str, Any], page: str) -> str | None:
@@ -154,10 +334,10 @@ def _conflict(answer: dict[str, Any], page: str) -> str | None:
             f"{answer['request']} with an email that is taken did not flash the message{shown}: call "
             f'flash("{TAKEN_MESSAGE}") in the except branch.'
         )
-    if status in SEE_OTHER or 300 <= status < 400:
+    if 300 <= status < 400:
         return (
-            f"{answer['request']} with a taken email redirected ({status}): a redirect tells the browser the POST "
-            f"worked, and the form loses what was typed. Render {page} again with the status 409 Conflict."
+            f"{answer['request']} with a taken email redirected ({_status(status)}): a redirect tells the browser "
+            f"the POST worked, and the form loses what was typed. Render {page} again with the status 409 Conflict."
         )
     if status == 200:
         return (
@@ -169,145 +349,70 @@ def _conflict(answer: dict[str, Any], page: str) -> str | None:
             f"{answer['request']} with a taken email answered 400 Bad Request, which says the request itself is "
             "malformed; it is well formed, but conflicts with a row already stored: 409 Conflict says that."
         )
-    if status not in FITTING_CONFLICT:
-        return f"{answer['request']} with a taken email answered {status}: use 409 Conflict."
-    return None
-
-
-def _hides_other_errors(answer: dict[str, Any]) -> str | None:
-    """What is wrong when a database error that is not an IntegrityError was reported as a taken email."""
-    if answer["status"] == 500 and (answer["error"] or "").startswith("OperationalError"):
-        return None
-    if any("already registered" in message.lower() for message in answer["flashed"]) or answer["status"] != 500:
+    if status not in (409, 422):
+        return f"{answer['request']} with a taken email answered {_status(status)}: use 409 Conflict."
+    if page not in answer["templates"]:
+        shown = ", ".join(answer["templates"]) or "no template"
         return (
-            f"Your except clause catches more than IntegrityError. The check made the database fail for another "
-            f"reason (OperationalError: database or disk is full) on {answer['request']}, and your view answered "
-            f"{answer['status']}{' saying the email is already registered' if answer['flashed'] else ''}. That hides "
-            "real bugs: catch only IntegrityError (from sqlalchemy.exc), so other errors stay a 500 with a traceback."
+            f"{answer['request']} with a taken email answered {status} but rendered {shown}: show the form again, "
+            f"render_template({page!r}, ...), so the reader can correct the email."
         )
     return None
 
 
-def _next_request(answers: list[dict[str, Any]]) -> str | None:
+def _raced(evidence: Evidence, page: str) -> str | None:
+    """What is wrong when the database refused an email that no row had when the view looked (another request)."""
+    answer = _answers(evidence, "raced")[0]
+    if answer["status"] not in (409, 422) and (answer["error"] or "").startswith("IntegrityError"):
+        return (
+            f"{answer['request']} ended in 500 Internal Server Error: the database refused the email with an "
+            "IntegrityError when the write reached it, although no reader had it when your view looked (another "
+            "request took it in between: the check made that happen). A SELECT first never replaces the UNIQUE "
+            f"constraint: put the commit in try/except IntegrityError, roll back, flash and render {page} with 409."
+        )
+    return _conflict(answer, page)
+
+
+def _hides_other_errors(evidence: Evidence) -> str | None:
+    """What is wrong when a database error that is not an IntegrityError was reported as a taken email."""
+    answer = _answers(evidence, "broken")[0]
+    if answer["status"] == 500 and (answer["error"] or "").startswith("OperationalError"):
+        return None
+    said = " saying the email is already registered" if answer["flashed"] else ""
+    return (
+        f"Your except clause catches more than IntegrityError. The check made the database fail for another "
+        f"reason (OperationalError: database or disk is full) on {answer['request']}, and your view answered "
+        f"{_status(answer['status'])}{said}. That hides real bugs: catch only IntegrityError (from sqlalchemy.exc), "
+        "so other errors stay a 500 with a traceback."
+    )
+
+
+def _next_request(evidence: Evidence, scenario: str) -> str | None:
     """What is wrong when the request after the one judged failed."""
-    after = answers[-1]
+    after = _answers(evidence, scenario)[-1]
     if after["status"] == 200:
         return None
     error = f": {after['error']}" if after["error"] else ""
-    return f"The next request, {after['request']}, answered {after['status']}{error}: it should work, with 200 OK."
+    return (
+        f"The next request, {after['request']}, answered {_status(after['status'])}{error}: it should work, "
+        "with 200 OK."
+    )
 
 
-# --- profile ---------------------------------------------------------------------------------------------------------
-
-
-def _collect_profile(attempt: Attempt) -> Evidence:
-    pages = [("GET", "/readers/123", {}), ("GET", "/readers/345", {}), ("GET", f"/readers/{MISSING_ID}", {})]
-    return _scenarios(attempt, "profile", {"pages": [*pages, ("GET", "/readers", {})]})
-
-
-@checkpoint(PROFILE, collect=_collect_profile)
-def judge_profile(evidence: Evidence) -> Finding:
-    """Pass when readers 123 and 345 get their own page with 200, and a missing id gets 404 Not Found."""
-    if problem := _no_view(evidence, "profile", "profile(reader_id)"):
-        return problem
-    ann, sam, missing, _ = _answers(evidence, "pages")
-    for answer, email in ((ann, ANN_EMAIL), (sam, SAM_EMAIL)):
-        if crash := _crash(answer):
-            return mistake(crash)
-        if answer["status"] == 404:
-            return mistake(
-                f"{answer['request']} answered 404 Not Found, but that reader exists: look the reader up by the "
-                "reader_id the URL gives, db.get_or_404(Reader, reader_id)."
-            )
-        if answer["status"] != 200:
-            return mistake(f"{answer['request']} answered {answer['status']}: an existing reader's page is 200 OK.")
-        if email not in answer["body"]:
-            return mistake(
-                f"{answer['request']} does not show that reader (their email, {email}, is not on the page): look "
-                "the reader up by reader_id and pass it on with render_template('profile.html', reader=reader)."
-            )
-    if crash := _crash(missing):
-        return mistake(crash)
-    if missing["status"] == 200:
-        return mistake(
-            f"{missing['request']} (no reader has that id) answered 200 OK with a page about nobody: db.session.get "
-            "returns None for a missing id, and the view showed that. Use db.get_or_404(Reader, reader_id): "
-            "a missing reader is 404 Not Found."
+def _commits(answer: dict[str, Any]) -> str | None:
+    """What is wrong with how a successful POST committed: not on db.session, or more than once."""
+    if answer["other_session_commits"] and not answer["commits"]:
+        return (
+            f"{answer['request']}: the COMMIT went to a session you created (Session(db.engine), say), not to "
+            "db.session, the request's own session, which Flask-SQLAlchemy removes at the end of the request. Use "
+            "db.session throughout the view."
         )
-    if missing["status"] != 404:
-        return mistake(f"{missing['request']} (no reader has that id) answered {missing['status']}; it should be 404.")
-    return passed(
-        "profile shows readers 123 and 345 with 200 OK, and a reader that does not exist with 404 Not Found."
-    )
-
-
-# --- sign_up ---------------------------------------------------------------------------------------------------------
-
-
-def _collect_sign_up(attempt: Attempt) -> Evidence:
-    return _scenarios(
-        attempt,
-        "sign_up",
-        {
-            "form": [("GET", "/sign-up", {})],
-            "new": [("POST", "/sign-up", NEW_READER), ("GET", "/readers", {})],
-            "taken": [("POST", "/sign-up", TAKEN_READER), ("GET", "/readers", {})],
-            "broken": [("POST", "/sign-up", BROKEN_READER)],
-        },
-    )
-
-
-@checkpoint(SIGN_UP, collect=_collect_sign_up)
-def judge_sign_up(evidence: Evidence) -> Finding:
-    """Pass when GET shows the form, POST adds and redirects, a taken email is rolled back, flashed and 409."""
-    if problem := _no_view(evidence, "sign_up", "sign_up()"):
-        return problem
-    before = SEED_READERS
-    if problem := _get_changes_nothing(_answers(evidence, "form")[0], before, _rows(evidence, "form")["readers"]):
-        return mistake(problem)
-    added, after_added = _answers(evidence, "new")
-    if crash := _crash(added):
-        return mistake(crash)
-    emails = _rows(evidence, "new")["readers"].values()
-    if NEW_READER["email"] not in emails:
-        return mistake(
-            f"{added['request']} answered {added['status']}, but at the next request Nova Lee is not in the "
-            "database: nothing committed her, and the session of the request was removed (rolled back) at its end. "
-            "Call db.session.commit() after db.session.add(reader)."
+    if answer["commits"] > 1:
+        return (
+            f"{answer['request']} committed {answer['commits']} times: one request is one unit of work, committed "
+            "once at its end, so that a failure halfway leaves nothing half done. Commit once, after every change."
         )
-    if problem := _redirected(added, '"profile", reader_id=reader.id'):
-        return mistake(problem)
-    taken, after_taken = _answers(evidence, "taken")
-    if problem := _conflict(taken, "sign_up.html"):
-        return mistake(problem)
-    if _rows(evidence, "taken")["readers"] != before:
-        return mistake(f"After {taken['request']} with a taken email the readers changed: nothing must be saved.")
-    if problem := _next_request([after_added]) or _next_request([after_taken]):
-        return mistake(problem)
-    if problem := _hides_other_errors(_answers(evidence, "broken")[0]):
-        return mistake(problem)
-    return passed(
-        "sign_up shows the form on GET, saves a new reader and redirects, and answers a taken email with the "
-        f"form again, the flashed message and {taken['status']}, after rolling back; the next request works."
-    )
-
-
-# --- edit_email ------------------------------------------------------------------------------------------------------
-
-
-def _collect_edit_email(attempt: Attempt) -> Evidence:
-    path = "/readers/123/email"
-    return _scenarios(
-        attempt,
-        "edit_email",
-        {
-            "form": [("GET", path, {})],
-            "new": [("POST", path, {"email": NEW_EMAIL}), ("GET", "/readers/123", {})],
-            "taken": [("POST", path, {"email": SAM_EMAIL}), ("GET", "/readers/123", {})],
-            "missing": [("GET", f"/readers/{MISSING_ID}/email", {}), ("POST", f"/readers/{MISSING_ID}/email", {})],
-            "broken": [("POST", path, {"email": BROKEN_EMAIL})],
-        },
-    )
+    return None
 
 
 def _missing_reader_problem(evidence: Evidence) -> str | None:
@@ -316,93 +421,173 @@ def _missing_reader_problem(evidence: Evidence) -> str | None:
         if crash := _crash(answer):
             return crash
         if answer["status"] != 404:
-            return f"{answer['request']} (no reader has that id) answered {answer['status']}; it should be 404."
+            return (
+                f"{answer['request']} (no reader has that id) answered {_status(answer['status'])}; it should be "
+                "404 Not Found."
+            )
     return None
 
 
-@checkpoint(EDIT_EMAIL, collect=_collect_edit_email)
-def judge_edit_email(evidence: Evidence) -> Finding:
-    """Pass when GET shows the form, POST changes and redirects, a taken email gives 409, a missing id 404."""
-    if problem := _no_view(evidence, "edit_email", "edit_email(reader_id)"):
-        return problem
-    after_form = _rows(evidence, "form")["readers"]
-    if problem := _get_changes_nothing(_answers(evidence, "form")[0], SEED_READERS, after_form):
-        return mistake(problem)
-    if problem := _missing_reader_problem(evidence):
-        return mistake(problem)
-    changed, after_changed = _answers(evidence, "new")
-    if crash := _crash(changed):
-        return mistake(crash)
-    if _rows(evidence, "new")["readers"].get("123") != NEW_EMAIL:
-        return mistake(
-            f"{changed['request']} answered {changed['status']}, but at the next request Ann's email is unchanged: "
-            "the change was never committed, so the session of the request threw it away at its end. Call "
-            "db.session.commit() after setting reader.email."
+# --- profile -----------------------------------------------------------------------------------------------------
+
+
+def _classify_profile(evidence: Evidence) -> str | None:
+    ann, sam, missing, _ = _answers(evidence, "pages")
+    for answer in (ann, sam, missing):
+        if crash := _crash(answer):
+            return crash
+    for answer, email in ((ann, ANN_EMAIL), (sam, SAM_EMAIL)):
+        if answer["status"] == 404:
+            return (
+                f"{answer['request']} answered 404 Not Found, but that reader exists: look the reader up by the "
+                "reader_id the URL gives, db.get_or_404(Reader, reader_id)."
+            )
+        if answer["status"] != 200:
+            return f"{answer['request']} answered {_status(answer['status'])}: an existing reader's page is 200 OK."
+        if email not in answer["shows"]:
+            return (
+                f"{answer['request']} does not show that reader (their email, {email}, is not on the page): look "
+                "the reader up by reader_id and pass it on with render_template('profile.html', reader=reader)."
+            )
+    if missing["status"] == 200:
+        return (
+            f"{missing['request']} (no reader has that id) answered 200 OK with a page about nobody: db.session.get "
+            "returns None for a missing id, and the view showed that. Use db.get_or_404(Reader, reader_id): "
+            "a missing reader is 404 Not Found."
         )
-    if problem := _redirected(changed, '"profile", reader_id=reader_id'):
-        return mistake(problem)
-    taken, after_taken = _answers(evidence, "taken")
-    if problem := _conflict(taken, "edit_email.html"):
-        return mistake(problem)
-    if _rows(evidence, "taken")["readers"].get("123") != ANN_EMAIL:
-        return mistake(f"After {taken['request']} with a taken email, Ann's email changed: nothing must be saved.")
-    if problem := _next_request([after_changed]) or _next_request([after_taken]):
-        return mistake(problem)
-    if problem := _hides_other_errors(_answers(evidence, "broken")[0]):
-        return mistake(problem)
-    return passed(
-        "edit_email shows the form on GET, saves a new email and redirects, answers a taken email with 409 and "
-        "the flashed message after rolling back, and a reader that does not exist with 404."
-    )
+    for answer in (ann, sam):
+        if answer["mimetype"] != "text/html" or "profile.html" not in answer["templates"]:
+            shown = answer["mimetype"] if answer["mimetype"] != "text/html" else ", ".join(answer["templates"])
+            return (
+                f"{answer['request']} answered {shown or 'a page of its own'}; the task's view renders the page "
+                "with render_template('profile.html', reader=reader)."
+            )
+    if missing["status"] != 404:
+        return (
+            f"{missing['request']} (no reader has that id) answered {_status(missing['status'])}; it should be "
+            "404 Not Found."
+        )
+    return None
 
 
-# --- delete_reader ---------------------------------------------------------------------------------------------------
+@checkpoint(PROFILE, collect=_collect(PROFILE), compares=True)
+def judge_profile(evidence: Evidence, reference: Evidence) -> Finding:
+    """Pass when every page answers as the reference's: readers 123 and 345 with profile.html, 404 for a missing id."""
+    return _judged(PROFILE, evidence, reference, _classify_profile)
 
 
-def _collect_delete_reader(attempt: Attempt) -> Evidence:
-    path = "/readers/123/delete"
-    return _scenarios(
-        attempt,
-        "delete_reader",
-        {
-            "confirm": [("GET", path, {})],
-            "delete": [("POST", path, {}), ("GET", "/readers", {})],
-            "missing": [("GET", f"/readers/{MISSING_ID}/delete", {}), ("POST", f"/readers/{MISSING_ID}/delete", {})],
-        },
-    )
+# --- sign_up -----------------------------------------------------------------------------------------------------
 
 
-@checkpoint(DELETE_READER, collect=_collect_delete_reader)
-def judge_delete_reader(evidence: Evidence) -> Finding:
-    """Pass when GET only asks, POST deletes Ann with her reviews and annotations and redirects, a missing id 404s."""
-    if problem := _no_view(evidence, "delete_reader", "delete_reader(reader_id)"):
+def _classify_sign_up(evidence: Evidence) -> str | None:
+    if problem := _get_changes_nothing(evidence, "form") or _get_changes_nothing(evidence, "query"):
         return problem
-    after_confirm = _rows(evidence, "confirm")["readers"]
-    if problem := _get_changes_nothing(_answers(evidence, "confirm")[0], SEED_READERS, after_confirm):
-        return mistake(problem)
+    added = _answers(evidence, "new")[0]
+    if crash := _crash(added):
+        return crash
+    if NEW_READER["email"] not in evidence["new"]["rows"]["readers"].values():
+        return (
+            f"{added['request']} answered {_status(added['status'])}, but at the next request Nova Lee is not in the "
+            "database: nothing committed her on db.session, and the session of the request was removed (rolled "
+            "back) at its end. Call db.session.commit() after db.session.add(reader)."
+        )
+    if problem := _commits(added) or _redirected(added, '"profile", reader_id=reader.id'):
+        return problem
+    if (added["redirect"] or {}).get("endpoint") != "profile":
+        return (
+            f"{added['request']} redirected to {_where(added['redirect'])}; the task redirects to the new reader's "
+            'profile: redirect(url_for("profile", reader_id=reader.id), code=303).'
+        )
+    taken = _answers(evidence, "taken")[0]
+    if problem := _conflict(taken, "sign_up.html"):
+        return problem
+    if evidence["taken"]["rows"] != evidence["form"]["rows"]:
+        return f"After {taken['request']} with a taken email the readers changed: nothing must be saved."
+    if problem := _raced(evidence, "sign_up.html"):
+        return problem
+    if problem := _next_request(evidence, "new") or _next_request(evidence, "taken"):
+        return problem
+    return _hides_other_errors(evidence)
+
+
+@checkpoint(SIGN_UP, collect=_collect(SIGN_UP), compares=True)
+def judge_sign_up(evidence: Evidence, reference: Evidence) -> Finding:
+    """Pass when every request answers as the reference's: the form, a committed sign-up, a refused email, ..."""
+    return _judged(SIGN_UP, evidence, reference, _classify_sign_up)
+
+
+# --- edit_email --------------------------------------------------------------------------------------------------
+
+
+def _classify_edit_email(evidence: Evidence) -> str | None:
+    if problem := _get_changes_nothing(evidence, "form") or _get_changes_nothing(evidence, "query"):
+        return problem
     if problem := _missing_reader_problem(evidence):
-        return mistake(problem)
-    deleted, after = _answers(evidence, "delete")
+        return problem
+    changed = _answers(evidence, "new")[0]
+    if crash := _crash(changed):
+        return crash
+    if evidence["new"]["rows"]["readers"].get("123") != NEW_EMAIL:
+        return (
+            f"{changed['request']} answered {_status(changed['status'])}, but at the next request Ann's email is "
+            "unchanged: the change was never committed on db.session, so the session of the request threw it away "
+            "at its end. Call db.session.commit() after setting reader.email."
+        )
+    if problem := _commits(changed) or _redirected(changed, '"profile", reader_id=reader_id'):
+        return problem
+    if (changed["redirect"] or {}).get("endpoint") != "profile":
+        return (
+            f"{changed['request']} redirected to {_where(changed['redirect'])}; the task redirects to the reader's "
+            'profile: redirect(url_for("profile", reader_id=reader_id), code=303).'
+        )
+    taken = _answers(evidence, "taken")[0]
+    if problem := _conflict(taken, "edit_email.html"):
+        return problem
+    if evidence["taken"]["rows"]["readers"].get("123") != ANN_EMAIL:
+        return f"After {taken['request']} with a taken email, Ann's email changed: nothing must be saved."
+    if problem := _raced(evidence, "edit_email.html"):
+        return problem
+    if problem := _next_request(evidence, "new") or _next_request(evidence, "taken"):
+        return problem
+    return _hides_other_errors(evidence)
+
+
+@checkpoint(EDIT_EMAIL, collect=_collect(EDIT_EMAIL), compares=True)
+def judge_edit_email(evidence: Evidence, reference: Evidence) -> Finding:
+    """Pass when every request answers as the reference's: the form, a committed change, a refused email, 404, ..."""
+    return _judged(EDIT_EMAIL, evidence, reference, _classify_edit_email)
+
+
+# --- delete_reader -----------------------------------------------------------------------------------------------
+
+
+def _classify_delete_reader(evidence: Evidence) -> str | None:
+    if problem := _get_changes_nothing(evidence, "confirm") or _get_changes_nothing(evidence, "query"):
+        return problem
+    if problem := _missing_reader_problem(evidence):
+        return problem
+    deleted = _answers(evidence, "delete")[0]
     if crash := _crash(deleted):
-        return mistake(crash)
-    rows = _rows(evidence, "delete")
+        return crash
+    rows = evidence["delete"]["rows"]
     if "123" in rows["readers"]:
-        return mistake(
-            f"{deleted['request']} answered {deleted['status']}, but at the next request Ann is still in the "
-            "database: the deletion was never committed, so the session of the request threw it away at its end. "
-            "Call db.session.commit() after db.session.delete(reader)."
+        return (
+            f"{deleted['request']} answered {_status(deleted['status'])}, but at the next request Ann is still in "
+            "the database: the deletion was never committed on db.session, so the session of the request threw "
+            "it away at its end. Call db.session.commit() after db.session.delete(reader)."
         )
     if "123" in rows["reviews_by"] or "123" in rows["annotations_by"]:
-        return mistake(
+        return (
             "Ann is deleted, but her reviews and annotations are still there, pointing at a reader who does not "
             "exist: a DELETE statement (db.session.execute(delete(Reader)...)) goes around the ORM and its cascade "
             "(and PostgreSQL would refuse it). Delete the object: db.session.delete(reader)."
         )
-    if problem := _redirected(deleted, '"readers"'):
-        return mistake(problem)
-    if problem := _next_request([after]):
-        return mistake(problem)
-    return passed(
-        "delete_reader asks for confirmation on GET, deletes Ann with her reviews and annotations on POST and "
-        "redirects, and answers a reader that does not exist with 404."
-    )
+    if problem := _commits(deleted) or _redirected(deleted, '"readers"'):
+        return problem
+    return _next_request(evidence, "delete")
+
+
+@checkpoint(DELETE_READER, collect=_collect(DELETE_READER), compares=True)
+def judge_delete_reader(evidence: Evidence, reference: Evidence) -> Finding:
+    """Pass when every request answers as the reference's: GET only asks, POST deletes with the cascade, 404, ..."""
+    return _judged(DELETE_READER, evidence, reference, _classify_delete_reader)

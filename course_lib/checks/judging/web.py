@@ -1,30 +1,66 @@
-"""Drives a student's view functions through Flask's test client, each scenario on a fresh scratch app and database.
+"""Drives a view function through Flask's test client, scenario by scenario, and observes what each request answers.
 
-The collect half of a web checkpoint calls `run_scenario`: it builds the book-club app with the student's view (the
-kit's views for the rest) on a fresh in-memory database, sends the requests one by one, and returns plain data: for
-each request its status, Location header, flashed messages, the page's text, the error a view raised and whether the
-session was left needing a rollback; then the rows that matter, read in a new app context after the last request.
+The collect half of a web checkpoint calls `observe_view` with scenarios: each a fresh copy of the seeded database
+(optionally with a twist: an email the database refuses only when the INSERT or UPDATE reaches it, as when another
+request took it in between, or one whose write fails for another reason) and requests sent in order. For each
+request it observes, as plain data: the status, the content type, the templates rendered (Flask's
+`template_rendered` signal), where a redirect points (its endpoint and arguments), the messages flashed, which
+emails the page shows, the error a view raised, and the request's transaction (how many commits, on which session,
+and whether it was left needing a rollback); after the last request, the rows that matter. The reference solution's
+views are observed the same way (`checks/reference.py`), and the rule compares the two.
 """
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, message_flashed
+from flask import Flask, got_request_exception, message_flashed, template_rendered
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
-from course_lib.bookclub.database import IN_MEMORY_SQLITE, dispose
+from course_lib.bookclub.database import IN_MEMORY_SQLITE, reset_to_seed
 from course_lib.bookclub.models import Annotation, Reader, Review, db
-from course_lib.bookclub.webapp import ERRORS_KEY, create_club_app
+from course_lib.bookclub.seed import READERS
+from course_lib.bookclub.webapp import create_club_app
+from course_lib.checks.judging.observation import transaction_log
+from course_lib.checks.registry import describe_error
 
-#: An email whose INSERT or UPDATE the scratch database fails with an error that is not an IntegrityError.
+#: An email whose INSERT or UPDATE fails with an error that is not an IntegrityError (a full disk, say).
 BROKEN_EMAIL = "disk.full@example.com"
+#: An email free when the view reads (no row has it), refused by the UNIQUE constraint when the write reaches the
+#: database: another request signed up with it in between. Only a view that handles IntegrityError copes.
+RACED_EMAIL = "taken.meanwhile@example.com"
 BODY_CHARACTERS = 600
+AUTOFLUSH_NOTE = "Query-invoked autoflush"  # in SQLAlchemy's message of an error a query's autoflush raised
+WATCHED_EMAILS = tuple(email for *_, email in READERS)
 
-#: one request: method, path, form data
-Request = tuple[str, str, dict[str, str]]
+
+@dataclass(frozen=True)
+class Request:
+    """One request of a scenario: method, path (a query string included), form data."""
+
+    method: str
+    path: str
+    form: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """`POST /sign-up`, as messages name a request."""
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Requests sent one after another to a fresh seeded database; `race` refuses RACED_EMAIL at the write."""
+
+    requests: tuple[Request, ...]
+    watched: tuple[str, ...] = ()  # emails, beyond the seed's, whose presence on a page is observed
 
 
 def view_of(namespace: dict[str, Any], name: str) -> Callable[..., Any] | None:
@@ -40,37 +76,14 @@ def describe_view(namespace: dict[str, Any], name: str) -> str:
     return "function" if view_of(namespace, name) is not None else type(namespace[name]).__name__
 
 
-def run_scenario(view: Callable[..., Any], name: str, requests: list[Request]) -> dict[str, Any]:
-    """Send the requests to a fresh app that serves `view` as the endpoint `name`; return what happened as data."""
-    app = create_club_app(_named(view, name), url=IN_MEMORY_SQLITE)
+def observe_view(view: Callable[..., Any], name: str, scenarios: dict[str, Scenario]) -> dict[str, Any]:
+    """What each scenario's requests answered when `view` serves the endpoint `name`, as plain data."""
+    app = _check_app()
+    app.view_functions[name] = view
     try:
-        _fail_on_broken_email(app)
-        flashed: list[str] = []
-        message_flashed.connect(lambda _app, message, category: flashed.append(str(message)), app, weak=False)
-        left_failed: list[bool] = []
-        app.teardown_request(lambda _error: left_failed.append(_needs_rollback()))
-        client = app.test_client()
-        answers = []
-        for method, path, data in requests:
-            flashed.clear()
-            left_failed.clear()
-            errors = app.extensions[ERRORS_KEY]
-            errors.clear()
-            response = client.open(path, method=method, data=data)
-            answers.append(
-                {
-                    "request": f"{method} {path}",
-                    "status": response.status_code,
-                    "location": response.headers.get("Location"),
-                    "flashed": list(flashed),
-                    "body": page_text(response.get_data(as_text=True)),
-                    "error": errors[0] if errors else None,
-                    "left_needing_rollback": any(left_failed),
-                }
-            )
-        return {"answers": answers, "rows": _rows(app)}
+        return {key: _run(app, scenario) for key, scenario in scenarios.items()}
     finally:
-        dispose(app)
+        app.view_functions[name] = _KIT_VIEWS[name]
 
 
 def page_text(html: str) -> str:
@@ -78,25 +91,14 @@ def page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()[:BODY_CHARACTERS]
 
 
-def _named(view: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """The view itself when its name is the endpoint's, else a wrapper by that name (the student may rename it)."""
-    if getattr(view, "__name__", None) == name:
-        return view
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return view(*args, **kwargs)
-
-    wrapper.__name__ = name
-    return wrapper
+_KIT_VIEWS: dict[str, Callable[..., Any]] = {}
 
 
-def _needs_rollback() -> bool:
-    """True when the request's session is stuck in a failed transaction (a flush failed and nothing rolled back)."""
-    return not db.session().is_active
-
-
-def _fail_on_broken_email(app: Flask) -> None:
-    """Make the scratch database fail any statement that writes BROKEN_EMAIL, as a full disk would."""
+@cache
+def _check_app() -> Flask:
+    """One book-club app per process for the web checks: its database is reset to the seed before each scenario."""
+    app = create_club_app(url=IN_MEMORY_SQLITE)
+    _KIT_VIEWS.update(app.view_functions)
     with app.app_context():
         engine = db.engine
 
@@ -104,6 +106,97 @@ def _fail_on_broken_email(app: Flask) -> None:
     def _fail(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
         if statement.startswith(("INSERT", "UPDATE")) and BROKEN_EMAIL in str(parameters):
             raise OperationalError(statement, parameters, sqlite3.OperationalError("database or disk is full"))
+
+    return app
+
+
+RACE_TRIGGERS = tuple(
+    f"CREATE TEMP TRIGGER IF NOT EXISTS raced_{when} BEFORE {when} ON reader WHEN NEW.email = '{RACED_EMAIL}' "
+    "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: reader.email'); END"
+    for when in ("INSERT", "UPDATE")
+)
+
+
+def _run(app: Flask, scenario: Scenario) -> dict[str, Any]:
+    """Send a scenario's requests to the check app on a fresh seeded database; what each answered, the rows after."""
+    reset_to_seed(app, RACE_TRIGGERS)
+    client = app.test_client()
+    watched = (*WATCHED_EMAILS, *scenario.watched)
+    answers = []
+    for request in scenario.requests:
+        with _observed(app) as seen:
+            response = client.open(request.path, method=request.method, data=request.form)
+        body = page_text(response.get_data(as_text=True))
+        answers.append(
+            {
+                "request": str(request),
+                "status": response.status_code,
+                "mimetype": response.mimetype or "",
+                "templates": seen["templates"],
+                "redirect": _target(app, response.headers.get("Location")),
+                "flashed": seen["flashed"],
+                "shows": [email for email in watched if email in body],
+                "body": body,
+                "error": seen["errors"][0] if seen["errors"] else None,
+                "commits": seen["commits"],
+                "other_session_commits": seen["other_commits"],
+                "writes": [entry for entry in seen["log"] if entry.split()[0] in ("INSERT", "UPDATE", "DELETE")],
+                "left_needing_rollback": seen["failed"],
+            }
+        )
+    return {"answers": answers, "rows": _rows(app)}
+
+
+@contextmanager
+def _observed(app: Flask) -> Iterator[dict[str, Any]]:
+    """Watch one request: templates rendered, flashes, errors, commits (on which session), a session left failed."""
+    seen: dict[str, Any] = {"templates": [], "flashed": [], "commits": 0, "other_commits": 0, "failed": False}
+    seen["errors"] = []
+
+    def rendered(_app: Any, template: Any, context: Any, **_: Any) -> None:
+        seen["templates"].append(template.name)
+
+    def flashed(_app: Any, message: str, category: str, **_: Any) -> None:
+        seen["flashed"].append(str(message))
+
+    def raised(_app: Any, exception: BaseException, **_: Any) -> None:
+        autoflush = " (in an autoflush, before a query)" if AUTOFLUSH_NOTE in str(exception) else ""
+        seen["errors"].append(describe_error(exception) + autoflush)  # the database's own words
+
+    def committed(session: Session) -> None:
+        key = "commits" if session is db.session() else "other_commits"
+        seen[key] += 1
+
+    def torn_down(_error: Any) -> None:
+        seen["failed"] = seen["failed"] or not db.session().is_active
+
+    template_rendered.connect(rendered, app)
+    message_flashed.connect(flashed, app)
+    got_request_exception.connect(raised, app)
+    event.listen(Session, "after_commit", committed)
+    app.teardown_request_funcs.setdefault(None, []).insert(0, torn_down)
+    try:
+        with transaction_log() as log:
+            yield seen
+        seen["log"] = log
+    finally:
+        app.teardown_request_funcs[None].remove(torn_down)
+        event.remove(Session, "after_commit", committed)
+        got_request_exception.disconnect(raised, app)
+        message_flashed.disconnect(flashed, app)
+        template_rendered.disconnect(rendered, app)
+
+
+def _target(app: Flask, location: str | None) -> dict[str, Any] | None:
+    """Where a redirect points: the endpoint and arguments of the app's URL it names, or the address itself."""
+    if not location:
+        return None
+    parts = urlsplit(location)
+    try:
+        endpoint, arguments = app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return {"address": location}
+    return {"endpoint": endpoint, "arguments": {key: str(value) for key, value in sorted(arguments.items())}}
 
 
 def _rows(app: Flask) -> dict[str, Any]:
