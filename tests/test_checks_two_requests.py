@@ -11,6 +11,7 @@ from conftest import SETUP_CELL, FakeNotebook
 from IPython.core.interactiveshell import InteractiveShell
 
 from course_lib.checks import Status
+from course_lib.checks.admission import refusals
 from course_lib.classroom import lesson
 from course_lib.classroom.answer_log import ANSWERS
 
@@ -133,12 +134,20 @@ def shell() -> Iterator[FakeNotebook]:
 
 
 @pytest.fixture
-def notebook(shell) -> FakeNotebook:
-    """The module's shell with the names of earlier tests' answers gone, and no answer run yet."""
+def notebook(shell, request) -> Iterator[FakeNotebook]:
+    """The module's shell with the names of earlier tests' answers gone, and no answer run yet.
+
+    Afterwards, as with conftest's notebook, every cell the test ran must be admitted by the grader, unless the test
+    says with @pytest.mark.outside_vocabulary that it runs code outside the course's vocabulary on purpose.
+    """
     for name in set(shell.shell.user_ns) - shell.baseline:
         del shell.shell.user_ns[name]
     ANSWERS.clear()
-    return shell
+    start = len(shell.ran)
+    yield shell
+    if request.node.get_closest_marker("outside_vocabulary") is None:
+        held = refusals(enumerate(shell.ran[start:]))
+        assert not held, f"an honest answer would be held for review: {held[0].sentence()}"
 
 
 def verdict_of(notebook, checkpoint: str, body: str):
@@ -233,6 +242,7 @@ SIGN_UP_MISTAKES = {
 }
 
 
+@pytest.mark.outside_vocabulary  # it tells the check's database from the notebook's by its URL
 def test_an_answer_that_defines_no_function_on_a_fresh_database_is_named(notebook):
     body = GUARDED_SIGN_UP + "if db.engine.url.database:  # a file: the check's databases\n    sign_up = None"
     verdict = verdict_of(notebook, SIGN_UP, body)
