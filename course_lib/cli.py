@@ -7,6 +7,7 @@ merge     build the gradebook from the part files of every shard
 progress  check your own exercises: each checkpoint's diagnosis and the next task (lesson notebooks are skipped)
 mutate    mutation-test the checks: every wrong variant of a solution answer must fail some check
 check     the author's self-check: manifest and files agree, solutions pass, exercises fail unsolved (seconds)
+classroom print a GitHub Classroom autograding workflow: a step, and a point, per checkpoint
 app       serve the book-club web app on 127.0.0.1, on a fresh database
 """
 
@@ -27,6 +28,7 @@ from course_lib.authoring.manifest import load_manifest
 from course_lib.authoring.notebook_format import format_problems
 from course_lib.authoring.outline import with_outline
 from course_lib.authoring.references import write_references
+from course_lib.grading.classroom import classroom_workflow
 from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES, write_gradebook
 from course_lib.grading.pipeline import SandboxUnavailable, Settings, grade_all, sandbox_for
@@ -69,6 +71,9 @@ def build(layout: CourseLayout, *, execute: bool) -> int:
         layout.readme.write_text(with_outline(layout.readme.read_text(encoding="utf-8"), manifest), encoding="utf-8")
     for record in write_references(layout):
         print(f"recorded {record.relative_to(layout.root)}")
+    layout.classroom_workflow.parent.mkdir(parents=True, exist_ok=True)
+    layout.classroom_workflow.write_text(classroom_workflow(manifest), encoding="utf-8")
+    print(f"generated {layout.classroom_workflow.relative_to(layout.root)}")
     if execute:
         for path in [*layout.lessons, *layout.solutions, *layout.exercises]:
             print(f"running {path.relative_to(layout.root)}")
@@ -269,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m course_lib", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{build,check,grade,merge,progress,mutate,app}"
+        dest="command", required=True, metavar="{build,check,grade,merge,progress,mutate,classroom,app}"
     )
     build_parser = commands.add_parser(
         "build",
@@ -336,6 +341,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=formatter,
     )
     check_parser.add_argument("--root", type=Path, default=".", help="the course checkout")
+    classroom_parser = commands.add_parser(
+        "classroom",
+        help="print a GitHub Classroom autograding workflow, a point per checkpoint",
+        description="Print a workflow for .github/workflows/classroom.yml of a GitHub Classroom assignment: each "
+        "checkpoint a step of its own (python -m pytest --course-grade NOTEBOOK --course-checkpoint ID), worth "
+        "a point.",
+        formatter_class=formatter,
+    )
+    classroom_parser.add_argument(
+        "--exercises", nargs="+", metavar="EXERCISE", help="only these exercises (default: every one of the course)"
+    )
     app_parser = commands.add_parser(
         "app", help="serve the book-club web app on 127.0.0.1, on a fresh database", formatter_class=formatter
     )
@@ -385,6 +401,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
     if arguments.command == "merge":
         return merge(arguments.parts, arguments.out, strict=arguments.strict)
+    if arguments.command == "classroom":
+        manifest = load_manifest(CourseLayout(KIT_ROOT).manifest)
+        unknown = sorted(set(arguments.exercises or ()) - {lesson.exercise for lesson in manifest.lessons})
+        if unknown:
+            known = ", ".join(lesson.exercise for lesson in manifest.lessons)
+            print(f"error: no exercise {', '.join(unknown)} in the course (its exercises: {known})", file=sys.stderr)
+            return 2
+        print(classroom_workflow(manifest, arguments.exercises), end="")
+        return 0
     if arguments.command == "check":
         from course_lib.authoring.self_check import main as self_check
 

@@ -185,7 +185,8 @@ def messages(graded, name: str) -> str:
         ("mistake/right then wrong.ipynb", ["failed", "passed", "passed", "passed"]),
         ("mistake/no try.ipynb", ["passed", "passed", "failed", "passed"]),
         ("mistake/unsolved.ipynb", ["failed", "failed", "failed", "failed"]),
-        ("hostile/endless loop.ipynb", ["passed", "timeout", "failed", "timeout"]),
+        # a hanging answer costs its own checkpoint only: the reference's stands in for it, for the cells after it
+        ("hostile/endless loop.ipynb", ["passed", "timeout", "passed", "passed"]),
         ("hostile/huge output.ipynb", ["passed", "passed", "passed", "passed"]),
         ("hostile/fake checks.ipynb", ["failed", "failed", "failed", "failed"]),
         ("hostile/skip tags.ipynb", ["failed", "failed", "failed", "failed"]),

@@ -99,3 +99,10 @@ def test_a_broken_notebook_format_is_named(course):
     notebook.cells.remove(check)
     nbformat.write(notebook, path)
     assert any("is not followed by its check cell" in problem for problem in problems_of(course))
+
+
+def test_a_stale_classroom_workflow_is_named(course):
+    course.classroom_workflow.parent.mkdir(parents=True)
+    course.classroom_workflow.write_text("name: an old workflow\n", encoding="utf-8")
+    stale = "deploy/github-classroom/classroom.yml: stale, run `make build` and commit the result"
+    assert stale in problems_of(course)

@@ -21,6 +21,11 @@ class CourseLayout:
         return self.root / "course_lib" / "checks" / "references"
 
     @property
+    def classroom_workflow(self) -> Path:
+        """The GitHub Classroom autograding workflow of the whole course, generated from the manifest."""
+        return self.root / "deploy" / "github-classroom" / "classroom.yml"
+
+    @property
     def readme(self) -> Path:
         """The README, whose outline is generated from the manifest."""
         return self.root / "README.md"

@@ -62,7 +62,8 @@ def reference_record(solution: Path) -> dict[str, Any]:
                 os.environ.pop(LESSON_FILE_VARIABLE, None)
             else:
                 os.environ[LESSON_FILE_VARIABLE] = previous
-    record = {"seed": seed, "order": list(committed), "committed": committed}
+    answers = {checkpoint: source for checkpoint, source in answer_cells(solution) if checkpoint}
+    record = {"seed": seed, "order": list(committed), "committed": committed, "answers": answers}
     return record | ({"evidence": evidence} if evidence else {})
 
 

@@ -41,6 +41,11 @@ def course_problems(layout: CourseLayout, manifest: Manifest) -> list[str]:
         if checkpoints(notebook) != ids:
             problems.append(f"solutions/{lesson.notebook}: answer cells {checkpoints(notebook)}, manifest {ids}")
         problems += _stale(layout, solution, manifest)
+    from course_lib.grading.classroom import classroom_workflow
+
+    workflow = layout.classroom_workflow
+    if workflow.exists() and workflow.read_text(encoding="utf-8") != classroom_workflow(manifest):
+        problems.append(f"{workflow.relative_to(layout.root)}: stale, run `make build` and commit the result")
     exercises = {lesson.exercise for lesson in manifest.lessons}
     strays = {id_ for id_ in judges if id_.partition(".")[0] in exercises} - _ids(manifest)
     problems += [f"{id_}: judged, but not in the manifest" for id_ in sorted(strays)]

@@ -12,6 +12,7 @@ def check(checkpoint_id: str) -> None:
     from IPython import get_ipython
     from IPython.display import display
 
+    from course_lib.authoring.manifest import load_manifest
     from course_lib.classroom.answer_log import ANSWERS
 
     shell = get_ipython()
@@ -22,4 +23,5 @@ def check(checkpoint_id: str) -> None:
     if held:
         display(Verdict(checkpoint_id, Status.HELD, held_message(held)))
         return
-    display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest, shell.transform_cell))
+    ids = [checkpoint_id, *load_manifest().checkpoints_before(checkpoint_id)]
+    display(judge(checkpoint_id, shell.user_ns, ANSWERS.latest, shell.transform_cell, ANSWERS.ran_again(ids)))

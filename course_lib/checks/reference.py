@@ -1,8 +1,8 @@
 """What the reference solutions do, recorded once from `solutions/` (`course_lib build`), and comparison with it.
 
 `references/<exercise>.json` holds the seed data once, and, for each checkpoint, what the reference answers up to it
-have committed (the rows changed, added or deleted since the seed) and, for a judge that compares, the evidence it
-collected from the reference answer. The grader compares the database's own word about
+have committed (the rows changed, added or deleted since the seed), the reference's answer cell, and, for a judge
+that compares, the evidence it collected from the reference answer. The grader compares the database's own word about
 a submission (read by the sandbox's runner in the database file, never by the student's process) with it.
 """
 
@@ -25,6 +25,11 @@ def reference_of(exercise: str) -> dict[str, Any]:
     """An exercise's reference record (empty when the exercise has none)."""
     path = REFERENCES / f"{exercise}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def reference_answer(checkpoint_id: str) -> str | None:
+    """The reference solution's answer cell, for a check to run in place of a student's answer that never finished."""
+    return reference_of(checkpoint_id.partition(".")[0]).get("answers", {}).get(checkpoint_id)
 
 
 def reference_evidence(checkpoint_id: str) -> dict[str, Any] | None:

@@ -10,17 +10,21 @@ import ast
 import importlib
 import json
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from course_lib.authoring.manifest import load_manifest
-from course_lib.checks.reference import committed_difference, reference_evidence
+from course_lib.checks.reference import committed_difference, reference_answer, reference_evidence
 from course_lib.checks.verdict import Finding, Status, Verdict
 from course_lib.classroom.answer_log import AnswerRun
+from course_lib.classroom.short_errors import error_in_words
 
 EXERCISES_PACKAGE = "course_lib.checks.exercises"
 COLLECT_FAILED = "collect failed"  # the key of the evidence of a collect that raised
+WARNINGS = "library warnings"  # the key of what the libraries warned while the answer was judged
+BACKGROUND_LINK = re.compile(r" ?\(Background on .*")
 CLOBBERED = "model attributes replaced"  # the key of the evidence when student code replaced a model's column
 
 #: Plain JSON data: what a judge's collect half saw.
@@ -91,24 +95,77 @@ def all_judges() -> dict[str, Judge]:
     return dict(_JUDGES)
 
 
+RUN_FROM_THE_TOP = (
+    "Your answers are right when they run from the top on a fresh database, but this notebook's database still "
+    "holds what earlier runs of your answer cells did (one of them ran more than once). Run the setup cell "
+    "(start_lesson()) again, then your answer cells from the top, and check again."
+)
+
+
 def judge(
     checkpoint_id: str,
     namespace: dict[str, Any],
     latest: Callable[[str], AnswerRun | None],
     transform: Callable[[str], str] = str,
+    ran_again: bool = False,
 ) -> Verdict:
-    """The verdict on a checkpoint in a notebook: evidence collected from its namespace, then decided."""
+    """The verdict on a checkpoint in a notebook: evidence collected from its namespace, then decided.
+
+    `ran_again` says an answer cell of this checkpoint or one before it ran more than once since the lesson began:
+    a mistake is then judged once more as if the notebook had run from the top, and if it passes that way the
+    student is told to start again from a fresh database, not blamed for what earlier runs left behind.
+    """
     answer = latest(checkpoint_id) if judge_of(checkpoint_id) else None
     if answer is None or answer.error is not None or is_placeholder(answer.source):
         error = described_error(answer.error) if answer and answer.error else None
         return decide(checkpoint_id, answer.source if answer else None, error, None)
-    earlier = tuple(
-        run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := latest(id_)) is not None
-    )
+    earlier = earlier_answers(checkpoint_id, latest)
     current = CurrentNamespace({name: value for name, value in namespace.items() if name not in answer.stale})
     current.stale = answer.stale & namespace.keys()
     evidence = collect_evidence(checkpoint_id, Attempt(current, answer, earlier, transform))
-    return decide(checkpoint_id, answer.source, None, evidence)
+    verdict = decide(checkpoint_id, answer.source, None, evidence)
+    if (
+        verdict.status is Status.MISTAKE
+        and ran_again
+        and _passes_from_the_top(checkpoint_id, current, answer, earlier, transform)
+    ):
+        return Verdict(checkpoint_id, Status.NOT_RUN, RUN_FROM_THE_TOP)
+    return verdict
+
+
+def _passes_from_the_top(
+    checkpoint_id: str,
+    namespace: dict[str, Any],
+    answer: AnswerRun,
+    earlier: tuple[AnswerRun, ...],
+    transform: Callable[[str], str],
+) -> bool:
+    """True when the answers, run in order on a fresh database as the grader runs them, pass this checkpoint."""
+    from course_lib.checks.judging.replay import run_answers, scratch_database, scratch_namespace
+
+    with scratch_database() as scratch_app:
+        fresh = scratch_namespace(namespace, scratch_app)
+        if run_answers([run.source for run in (*earlier, answer)], fresh, transform) is not None:
+            return False
+        evidence = collect_evidence(checkpoint_id, Attempt(CurrentNamespace(fresh), answer, earlier, transform))
+        return decide(checkpoint_id, answer.source, None, evidence).status is Status.PASSED
+
+
+def earlier_answers(checkpoint_id: str, latest: Callable[[str], AnswerRun | None]) -> tuple[AnswerRun, ...]:
+    """The latest run of each answer before this checkpoint, in course order, as its check replays them.
+
+    An answer that never finished (interrupted, or stopped at its time limit) is replaced by the reference's: run
+    again, it would only hang once more, and a hanging answer must cost its own checkpoint, not the ones after it.
+    """
+    runs = []
+    for id_ in load_manifest().checkpoints_before(checkpoint_id):
+        run = latest(id_)
+        if run is not None and run.error is not None and not isinstance(run.error, Exception):
+            reference = reference_answer(id_)
+            run = AnswerRun(id_, reference, None, run.stale) if reference is not None else run
+        if run is not None:
+            runs.append(run)
+    return tuple(runs)
 
 
 def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
@@ -121,9 +178,20 @@ def collect_evidence(checkpoint_id: str, attempt: Attempt) -> Evidence:
 
         if clobbered := clobbered_attributes():
             return {CLOBBERED: clobbered}
-        return json.loads(json.dumps(found.collect(attempt)))
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            evidence = json.loads(json.dumps(found.collect(attempt)))
+        said = list(dict.fromkeys(_warning_in_words(warning.message) for warning in warned))
+        return evidence | ({WARNINGS: said} if said and isinstance(evidence, dict) else {})
     except Exception as error:
         return {COLLECT_FAILED: describe_error(error)}
+
+
+def _warning_in_words(message: Warning | str) -> str:
+    """A library warning as a tip's words: its kind and first sentence, never a file path or a link."""
+    kind = type(message).__name__ if isinstance(message, Warning) else "Warning"
+    first = re.split(r"(?<=[.!?])\s", str(message).strip(), maxsplit=1)[0]
+    return f"{kind}: {BACKGROUND_LINK.sub('', first)}"
 
 
 @dataclass(frozen=True)
@@ -184,6 +252,9 @@ def decide(
             Status.CHECK_FAILED,
             f"The check itself failed ({describe_error(failure)}). This is a bug in the kit: tell your instructor.",
         )
+    tips = [f" Tip: the library warned as your answer ran ({said})." for said in evidence.get(WARNINGS, [])]
+    if tips and "Tip:" not in finding.message:
+        finding = Finding(finding.status, finding.message + "".join(tips[:1]))
     if finding.status is Status.PASSED and witness is not None:
         from course_lib.checks.judging.observation import run_difference
 
@@ -205,9 +276,7 @@ def is_placeholder(source: str) -> bool:
 
 def describe_error(error: BaseException) -> str:
     """`ExceptionName: first line of its message`, with the database's own words for SQLAlchemy errors."""
-    cause = getattr(error, "orig", None) or error
-    first_line = (str(cause).strip().splitlines() or [""])[0]
-    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    return error_in_words(error)
 
 
 def described_error(error: BaseException) -> dict[str, Any]:

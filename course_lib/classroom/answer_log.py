@@ -64,6 +64,7 @@ class AnswerLog:
         self._binders: dict[str, tuple[int, frozenset[Any]]] = {}  # name -> (run, the cells) of its latest binding
         self._last_run_of: dict[Any, int] = {}  # an answer cell (by checkpoint or cell id) -> its latest run
         self._cells: dict[str, str] = {}  # every cell run since the lesson started, by cell id (or source): its source
+        self._answer_runs: dict[str, int] = {}  # how often each checkpoint's answer ran since the lesson started
 
     def record(self, source: str, error: BaseException | None, cell_id: str | None = None) -> None:
         """Remember a cell run: by its answer markers, by its cell id, and as the cell a check may follow."""
@@ -73,6 +74,9 @@ class AnswerLog:
             return  # a check cell: the cell run before it stays the one it may judge
         self._runs += 1
         marked = marked_checkpoints(source)
+        answered = {*marked, *(answer_cell_ids().get(cell_id, ()) if cell_id else ())}
+        for checkpoint in answered:
+            self._answer_runs[checkpoint] = self._answer_runs.get(checkpoint, 0) + 1
         for checkpoint in marked:
             self._latest[checkpoint] = (self._runs, AnswerRun(checkpoint, source, error))
         if cell_id:
@@ -115,6 +119,10 @@ class AnswerLog:
             return AnswerRun(checkpoint, *self._previous, stale)
         return None
 
+    def ran_again(self, checkpoints: list[str]) -> bool:
+        """True when one of these checkpoints' answer cells ran more than once since the lesson started."""
+        return any(self._answer_runs.get(checkpoint, 0) > 1 for checkpoint in checkpoints)
+
     def ran_cells(self) -> list[str]:
         """The source of each cell run since the lesson started (its latest run, for a cell run again), in order."""
         return list(self._cells.values())
@@ -122,6 +130,7 @@ class AnswerLog:
     def clear(self) -> None:
         """Forget every run (the database they changed is gone); which cell bound which name is still known."""
         self._cells.clear()
+        self._answer_runs.clear()
         self._latest.clear()
         self._by_cell.clear()
         self._previous = None

@@ -28,6 +28,7 @@ from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
 from course_lib.classroom.browser_kernel import share_context_with_later_cells
 from course_lib.classroom.echo import LABEL_OPTION, echo_of
+from course_lib.classroom.short_errors import show_database_errors_short
 
 _pushed: list[AppContext] = []
 _opened: list[Session] = []  # the sessions open_session() gave, closed when the lesson ends
@@ -36,11 +37,13 @@ _shared_urls: list[str] = []  # the URL of the lesson's shared SQLite file, whil
 SHARED_SQLITE = "SQLite, a file in a temporary folder"
 
 
-def start_lesson(*, show_sql: bool = True, shared: bool = False) -> Flask:
+def start_lesson(*, show_sql: bool = True, shared: bool = False, short_errors: bool = True) -> Flask:
     """Replace any earlier lesson database by a fresh seeded one and push its app context (model classes restored).
 
     `shared` (lesson 08): a database that several sessions use at once, holding the club's shelf too. The default
     in-memory SQLite becomes a file in a temporary folder (deleted when the next lesson starts, or at exit).
+    `short_errors`: show a database error a cell raises in a few lines (the database's words, your line, the lesson
+    to read), not SQLAlchemy's whole traceback.
     """
     _end_previous_lesson()
     restore_model_classes()
@@ -57,6 +60,7 @@ def start_lesson(*, show_sql: bool = True, shared: bool = False) -> Flask:
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)
+        show_database_errors_short(shell, short_errors)
     ANSWERS.clear()
     print(f"Fresh book-club database ({describe_database(url)}): {seed_counts(shelf=shared)}.")
     echo.enabled = show_sql

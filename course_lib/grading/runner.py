@@ -29,6 +29,7 @@ FILE_BYTES = 16 * 1024**2
 PROCESSES = 64
 MAX_REPLY_BYTES = 16 * 1024**2
 PR_SET_DUMPABLE = 4
+TIME_LIMIT_NOTE = "the cell ran past its time limit"
 
 
 class BoundedText(io.StringIO):
@@ -194,14 +195,30 @@ def _serve(job: dict[str, Any], shell_class: Any, commands: BinaryIO, replies: B
         command = json.loads(line)
         if "run" in command:
             cell = job["cells"][command["run"]]
-            output, observed = _run_cell(shell, cell["source"], float(job["cell_timeout"]))
+            output, observed, timed_out = _run_cell(shell, cell["source"], float(job["cell_timeout"]))
             as_run.update(dict.fromkeys(cell.get("answers", []), observed))
+            if timed_out:
+                _stand_in(shell, cell.get("answers", []), float(job["cell_timeout"]))
             reply = {"cell": command["run"], "output": output}
         else:
             reply = _evidence(command["collect"], shell, float(job["cell_timeout"]))
             reply["as_run"] = as_run.get(command["collect"])
         _write(replies, {**reply, "nonce": command["nonce"]})
     os._exit(0)  # no exit handlers: nothing the student's code registered runs
+
+
+def _stand_in(shell: Any, checkpoints: list[str], timeout: float) -> None:
+    """After an answer cell stopped at its time limit, run the reference's in its place (unmarked: not its answer).
+
+    The later cells then find what they need, and the hang costs its own checkpoint only.
+    """
+    from course_lib.checks.reference import reference_answer
+
+    for checkpoint in checkpoints:
+        source = reference_answer(checkpoint)
+        if source is not None:
+            unmarked = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
+            _run_cell(shell, unmarked, timeout)  # what it printed is not the student's
 
 
 def _not_dumpable() -> None:
@@ -215,7 +232,7 @@ def _time_limit(timeout: float) -> Iterator[None]:
     """Raise CellTimeout in the block once `timeout` seconds have passed."""
 
     def interrupt(_signal: int, _frame: object) -> None:
-        raise CellTimeout(f"the cell ran past its time limit of {timeout:g} s")
+        raise CellTimeout(f"{TIME_LIMIT_NOTE} of {timeout:g} s")
 
     signal.signal(signal.SIGALRM, interrupt)
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -225,27 +242,30 @@ def _time_limit(timeout: float) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _run_cell(shell: Any, source: str, timeout: float) -> tuple[str, dict[str, Any] | None]:
-    """Run one cell as the notebook would: what it printed (cut short, a traceback included) and what it did."""
+def _run_cell(shell: Any, source: str, timeout: float) -> tuple[str, dict[str, Any] | None, bool]:
+    """Run one cell as the notebook would: what it printed (a traceback included), what it did, and if it timed out."""
     from course_lib.checks.judging.observation import session_observation, transaction_log
 
     printed = BoundedText()
     observed: dict[str, Any] | None = None
+    timed_out = False
     try:
         with _time_limit(timeout), redirect_stdout(printed), redirect_stderr(printed):
             with transaction_log() as log:
-                shell.run_cell(source, store_history=False)
-            observed = {"log": log, "session": session_observation()}
-    except CellTimeout as error:  # raised outside the cell's own code, between its statements
-        printed.write(f"{error}\n")
+                result = shell.run_cell(source, store_history=False)
+            timed_out = isinstance(result.error_in_exec, CellTimeout)
+            observed = None if timed_out else {"log": log, "session": session_observation()}
+    except CellTimeout:  # raised outside the cell's own code, between its statements
+        printed.write(f"{TIME_LIMIT_NOTE}\n")
+        timed_out = True
     except Exception:  # no lesson database (start_lesson() not run yet), or a session the cell left unusable
         observed = None
-    return printed.getvalue(), observed
+    return printed.getvalue(), observed, timed_out
 
 
 def _evidence(checkpoint_id: str, shell: Any, timeout: float) -> dict[str, Any]:
     """What the checkpoint's judge collects now (its replays of the answers under the cell's time limit too)."""
-    from course_lib.checks.registry import Attempt, collect_evidence, described_error, is_placeholder
+    from course_lib.checks.registry import Attempt, collect_evidence, described_error, earlier_answers, is_placeholder
     from course_lib.classroom.answer_log import ANSWERS
 
     answer = ANSWERS.latest(checkpoint_id)
@@ -255,11 +275,7 @@ def _evidence(checkpoint_id: str, shell: Any, timeout: float) -> dict[str, Any]:
     entry["error"] = described_error(answer.error) if answer.error is not None else None
     entry["timed_out"] = isinstance(answer.error, CellTimeout)
     if answer.error is None and not is_placeholder(answer.source):
-        from course_lib.authoring.manifest import load_manifest
-
-        earlier = tuple(
-            run for id_ in load_manifest().checkpoints_before(checkpoint_id) if (run := ANSWERS.latest(id_))
-        )
+        earlier = earlier_answers(checkpoint_id, ANSWERS.latest)
         try:
             attempt = Attempt(shell.user_ns, answer, earlier, shell.transform_cell)
             with _time_limit(timeout), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
