@@ -1,4 +1,4 @@
-"""Exercise 03's savepoint checkpoint: one insert undone by the savepoint's own rollback, the rest committed."""
+"""Exercise 03's savepoint checkpoint: an INSERT sent inside a SAVEPOINT, undone by its own rollback; the rest kept."""
 
 import pytest
 
@@ -12,7 +12,8 @@ EARLIER = {
 }
 MIA = 'mia = Reader(name="Mia", surname="Wong", email="mia.wong@example.com")\ndb.session.add(mia)\n'
 LEO = 'leo = Reader(name="Leo", surname="Park", email="leo.park@example.com")\ndb.session.add(leo)\n'
-SOLUTION = MIA + "savepoint = db.session.begin_nested()\n" + LEO + "savepoint.rollback()\ndb.session.commit()"
+FLUSHED = LEO + "db.session.flush()\n"  # Leo's INSERT sent inside the savepoint
+SOLUTION = MIA + "savepoint = db.session.begin_nested()\n" + FLUSHED + "savepoint.rollback()\ndb.session.commit()"
 
 
 def verdict_of(notebook, body: str):
@@ -24,10 +25,16 @@ def verdict_of(notebook, body: str):
     "body",
     [
         SOLUTION,
-        MIA + "with db.session.begin_nested() as nested:\n    " + LEO.replace("\n", "\n    ") + "nested.rollback()\n"
+        MIA
+        + "with db.session.begin_nested() as nested:\n    "
+        + FLUSHED.replace("\n", "\n    ")
+        + "nested.rollback()\n"
         "db.session.commit()",
-        MIA + "nested = db.session.begin_nested()\n" + LEO + "db.session.flush()\nnested.rollback()\n"
-        "db.session.commit()",
+        MIA
+        + "nested = db.session.begin_nested()\n"
+        + LEO
+        + "print(db.session.scalar(select(func.count()).select_from(Reader)))\n"
+        "nested.rollback()\ndb.session.commit()",
     ],
 )
 def test_savepoint_passes_in_every_style(notebook, body):
@@ -67,7 +74,7 @@ SAVEPOINT_MISTAKES = {
         "You wrote db.session.begin_nested without parentheses",
     ),
     "never committed": (
-        MIA + "savepoint = db.session.begin_nested()\n" + LEO + "savepoint.rollback()",
+        MIA + "savepoint = db.session.begin_nested()\n" + FLUSHED + "savepoint.rollback()",
         "Mia is not committed: the savepoint undid Leo, but nothing ended the transaction",
     ),
     "leo's email mistyped": (
@@ -75,8 +82,22 @@ SAVEPOINT_MISTAKES = {
         "You added Leo Park (leo.park@example.org), but the task asks for Mia Wong",
     ),
     "mia never added": (
-        "savepoint = db.session.begin_nested()\n" + LEO + "savepoint.rollback()\ndb.session.commit()",
+        "savepoint = db.session.begin_nested()\n" + FLUSHED + "savepoint.rollback()\ndb.session.commit()",
         "Mia (mia.wong@example.com) is not in the database: add her before the savepoint, and keep her.",
+    ),
+    "leo never flushed inside the savepoint": (
+        MIA + "savepoint = db.session.begin_nested()\n" + LEO + "savepoint.rollback()\ndb.session.commit()",
+        "Your savepoint never reached the database: nothing ran inside it, so no SAVEPOINT was sent",
+    ),
+    "flush without parentheses inside the savepoint": (
+        MIA + "savepoint = db.session.begin_nested()\n" + LEO + "db.session.flush\nsavepoint.rollback()\n"
+        "db.session.commit()",
+        "You wrote db.session.flush without parentheses",
+    ),
+    "leo deleted, the savepoint released": (
+        MIA + "savepoint = db.session.begin_nested()\n" + FLUSHED + "db.session.delete(leo)\nsavepoint.commit()\n"
+        "db.session.commit()",
+        "Leo is not saved, but no ROLLBACK TO SAVEPOINT reached the database",
     ),
 }
 

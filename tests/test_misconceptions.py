@@ -1,10 +1,12 @@
 """Issue 13 audit: every checkpoint of exercises 01-06 and 08 names at least three misconceptions, each made to fire.
 
 Each entry is a wrong answer a student writes (after the right answers to the checkpoints before it) and words the
-check's message must contain. The checkpoints added with issue 13 have their own files; their tables are counted in.
+check's message must contain. The checkpoints added with issues 13 and 21 have their own files, which prove their
+tables; they are counted in here.
 """
 
 import pytest
+from test_checks_failure_paths import CHECKPOINTS as FAILURE_PATHS
 from test_checks_savepoint import EARLIER as SAVEPOINT_EARLIER
 from test_checks_savepoint import SAVEPOINT_MISTAKES
 from test_checks_two_requests import MISTAKES as TWO_REQUESTS_MISTAKES
@@ -231,6 +233,7 @@ ELSEWHERE = {  # checkpoint: (the answers before it, {name: (answer, what the ch
     "add_rollback.savepoint": (SAVEPOINT_EARLIER, SAVEPOINT_MISTAKES),
     "updating.rollback": (UPDATING, UPDATE_MISTAKES),
     "deleting.undo": (DELETING, DELETE_MISTAKES),
+    **{checkpoint: (earlier, mistakes) for checkpoint, (earlier, _, mistakes) in FAILURE_PATHS.items()},
 }
 CASES = [(checkpoint, *case) for checkpoint, cases in AUDIT.items() for case in cases]
 
@@ -238,7 +241,7 @@ CASES = [(checkpoint, *case) for checkpoint, cases in AUDIT.items() for case in 
 def test_every_checkpoint_of_exercises_01_to_06_names_three_misconceptions():
     lessons = [lesson for lesson in load_manifest().lessons if lesson.notebook[:2] <= "06"]
     checkpoints = [info.id for lesson in lessons for info in lesson.checkpoints]
-    assert len(checkpoints) >= 29
+    assert len(checkpoints) >= 33
     for checkpoint in checkpoints:
         if checkpoint in ELSEWHERE:
             messages = {says for _, says in ELSEWHERE[checkpoint][1].values()}

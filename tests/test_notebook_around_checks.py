@@ -88,3 +88,11 @@ def test_a_warning_no_tip_explains_is_named_once_in_the_verdict():
     verdict = decide("the_database.review_count", "review_count = 5", None, evidence)
     assert verdict.status is Status.MISTAKE
     assert verdict.message.endswith(" Tip: the library warned as your answer ran (SAWarning: Something odd.).")
+
+
+def test_an_object_sqlalchemy_names_by_its_address_is_named_by_its_class_in_a_verdict(notebook):
+    notebook.answer("add_rollback.new_reader", 'new_reader = Reader(name="Peter", surname="Johnson", email="p@x.y")')
+    notebook.run("db.session.add(new_reader)\ndb.session.commit()\ndb.session.expunge(new_reader)")
+    notebook.answer("add_rollback.add", "db.session.refresh(new_reader)")
+    message = notebook.verdict("add_rollback.add").message
+    assert "(a Reader object)" in message and " at 0x" not in message, message

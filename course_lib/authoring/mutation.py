@@ -2,9 +2,10 @@
 
 `python -m course_lib mutate` makes every mutant of every answer cell of solutions/ (drop the commit, name it
 without calling it, drop the rollback, catch the wrong exception, drop order_by, `del` instead of session.delete,
-flush turned into commit, a literal changed, `==` flipped, drop the add; and for views: another status, a redirect
-elsewhere, another template, JSON instead of the page, a commit per step, a GET that changes data, a SELECT first
-instead of catching the IntegrityError), runs the notebook with the mutant in an
+flush turned into commit, a literal changed, `==` flipped, drop the add, the flush, the delete or the execute, run the
+execute statements in reverse order; and for views: another status, a redirect elsewhere, another template, JSON
+instead of the page, a commit per step, a GET that changes data, a SELECT first instead of catching the
+IntegrityError), runs the notebook with the mutant in an
 in-process IPython shell, judges every checkpoint of the exercise, and counts the mutant caught when one verdict is
 not a pass. The score must be 100%: a mutant that passes every check is a wrong answer the kit would accept.
 """
@@ -96,6 +97,33 @@ class _DelInsteadOfDelete(ast.NodeTransformer):
             if isinstance(target, ast.Name):
                 return ast.Delete([ast.Name(target.id, ast.Del())])
         return node
+
+
+class _ReverseExecutes(ast.NodeTransformer):
+    """Run each block's consecutive `db.session.execute(...)` statements in reverse order (the reader first...)."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):
+            statements = getattr(node, field, None)
+            if isinstance(statements, list) and statements and isinstance(statements[0], ast.stmt):
+                setattr(node, field, _runs_reversed(statements, lambda item: _is_session_call(item, "execute")))
+        return node
+
+
+def _runs_reversed(statements: list[ast.stmt], member: Callable[[ast.stmt], bool]) -> list[ast.stmt]:
+    """The statements, each run of consecutive members in reverse order."""
+    result: list[ast.stmt] = []
+    run: list[ast.stmt] = []
+    for statement in [*statements, None]:
+        if statement is not None and member(statement):
+            run.append(statement)
+            continue
+        result += reversed(run)
+        run = []
+        if statement is not None:
+            result.append(statement)
+    return result
 
 
 class _FlipEquals(ast.NodeTransformer):
@@ -267,6 +295,8 @@ OPERATORS: dict[str, Callable[[], ast.NodeTransformer]] = {
     "drop the add": lambda: _DropCall("add"),
     "drop the flush": lambda: _DropCall("flush"),
     "drop the delete": lambda: _DropCall("delete"),
+    "drop the execute": lambda: _DropCall("execute"),
+    "execute statements reversed": _ReverseExecutes,
     "the status changed": _StatusChanged,
     "redirected elsewhere": _RedirectElsewhere,
     "another template rendered": _OtherTemplate,

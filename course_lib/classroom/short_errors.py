@@ -5,6 +5,7 @@ installs this for SQLAlchemy's errors only (`start_lesson(short_errors=False)` k
 still counts as failed: the answer's check says it raised, and Run All stops there as usual.
 """
 
+import re
 import sys
 from types import TracebackType
 from typing import Any
@@ -32,10 +33,17 @@ def show_database_errors_short(shell: Any, short: bool = True) -> None:
         shell.set_custom_exc((), None)
 
 
+#: How SQLAlchemy names an object in its messages, `<Reader at 0x7f3a...>`: a memory address, no use to a student.
+OBJECT_AT_ADDRESS = re.compile(r"<(\w+) at 0x[0-9a-fA-F]+>")
+
+
 def error_in_words(error: BaseException) -> str:
-    """`ExceptionName: first line of its message`, with the database's own words for SQLAlchemy errors."""
+    """`ExceptionName: first line of its message`, with the database's own words for SQLAlchemy errors.
+
+    An object SQLAlchemy names by its memory address is named by its class: "(a Reader object)".
+    """
     cause = getattr(error, "orig", None) or error
-    first_line = (str(cause).strip().splitlines() or [""])[0]
+    first_line = OBJECT_AT_ADDRESS.sub(r"(a \1 object)", (str(cause).strip().splitlines() or [""])[0])
     return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
 
 

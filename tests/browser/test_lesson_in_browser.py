@@ -91,7 +91,7 @@ def shoot(page, name: str, element=None) -> Path:
 
 def test_every_cell_of_the_lesson_runs_in_jupyterlab(lesson_page):
     page = lesson_page
-    assert page.locator(".jp-OutputArea-output", has_text="id: 754").count() >= 1
+    assert page.locator(".jp-OutputArea-output", has_text="Grace's id: 755").count() >= 1
     assert page.locator(".jp-OutputArea-output", has_text="UNIQUE constraint failed: reader.email").count() >= 1
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     shoot(page, "lesson-03-all-cells-ran")

@@ -1,4 +1,4 @@
-"""Checkpoints of the add-and-commit exercise: an object pending, then flushed with a generated id, then committed."""
+"""Checkpoints of the add-and-commit exercise: an object pending, flushed with a generated id, committed; a rollback."""
 
 from sqlalchemy import inspect
 
@@ -10,12 +10,13 @@ from course_lib.checks.judging.commits import (
     FLUSHED,
     UNSENT,
     commit_stage,
-    uncalled,
     live_commit_state,
     replayed_commit_state,
+    uncalled,
 )
 from course_lib.checks.judging.replay import replay_error, replayed
 from course_lib.checks.judging.rows import describe, lookup, missing_message, object_problem
+from course_lib.checks.judging.transactions import added_values, logged, logged_replay, saved_after_rollback
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.classroom.journal import id_set_by_hand
@@ -91,7 +92,9 @@ def judge_flush(evidence: Evidence) -> Finding:
         return mistake(problem)
     stage = commit_stage(evidence["live"])
     if stage == UNSENT:
-        return mistake(uncalled(evidence, "flush") or "kim is still pending: nothing sent its INSERT. Call db.session.flush().")
+        return mistake(
+            uncalled(evidence, "flush") or "kim is still pending: nothing sent its INSERT. Call db.session.flush()."
+        )
     if stage in (DISCARDED, FAILED):
         return mistake("kim is not in the session: add it again, then flush.")
     if kim_id["kind"] == "missing":
@@ -102,9 +105,9 @@ def judge_flush(evidence: Evidence) -> Finding:
         shown = repr(kim_id["value"]) if "value" in kim_id else f"a {kim_id.get('type', kim_id['kind'])}"
         return mistake(f"kim_id is {shown}, but kim's id, chosen by the database, is {kim['identity']}.")
     replay = evidence.get("replayed")
-    if replay is not None and "replay_error" not in replay:
-        if commit_stage(replay, replay["after_rollback"]["kind"] == "object") == COMMITTED:
-            return mistake(NOT_YET.format(stage="flushed but not committed"))
+    replayed_cleanly = replay is not None and "replay_error" not in replay
+    if replayed_cleanly and commit_stage(replay, replay["after_rollback"]["kind"] == "object") == COMMITTED:
+        return mistake(NOT_YET.format(stage="flushed but not committed"))
     return passed("kim's INSERT was sent and kim_id holds the id the database generated.")
 
 
@@ -136,3 +139,88 @@ def judge_commit(evidence: Evidence) -> Finding:
             "INSERT. Call db.session.commit().",
         )
     return passed("Kim is committed: the INSERT is permanent.")
+
+
+# --- a rollback after a flush ----------------------------------------------------------------------------------------
+
+ROLLBACK = "add_and_commit.rollback"
+NOAH = {"name": "Noah", "surname": "Berg", "email": "noah.berg@example.com"}
+
+
+def _collect_rollback(attempt: Attempt) -> Evidence:
+    evidence: Evidence = {"noah": describe(lookup(attempt.namespace, "noah")), "source": attempt.answer.source}
+    with logged_replay(attempt) as replay:
+        if replay.error is not None:
+            return {**evidence, "replay_error": replay_error(replay.error)}
+        noah = replay.namespace.get("noah")
+        evidence.update(
+            replay_error=None,
+            events=replay.events,
+            log=replay.log,
+            noah_after=describe(noah) if isinstance(noah, Reader) else None,
+            session_active=bool(db.session.is_active),
+        )
+        evidence["saved"] = {"noah": saved_after_rollback(Reader, email=NOAH["email"])}
+        evidence["saved"]["kim"] = saved_after_rollback(Reader, email=KIM["email"])
+    return evidence
+
+
+@checkpoint(ROLLBACK, collect=_collect_rollback)
+def judge_rollback(evidence: Evidence) -> Finding:
+    """Replayed with its SQL logged: Noah added and his INSERT sent, then a ROLLBACK; Noah transient, not saved."""
+    if problem := object_problem("noah", evidence["noah"], Reader):
+        return mistake(problem)
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    added, log = added_values(evidence["events"], "Reader"), evidence["log"]
+    if not added:
+        return mistake("Your cell never adds noah to the session: create him, then db.session.add(noah).")
+    if wrong := [values for values in added if any(values.get(key) != value for key, value in NOAH.items())]:
+        shown = f"{wrong[0].get('name')} {wrong[0].get('surname')} ({wrong[0].get('email')})"
+        return mistake(f"You added {shown}, but the task asks for Noah Berg ({NOAH['email']}), letter for letter.")
+    if evidence["saved"]["noah"] is True:
+        return mistake(
+            "You committed Noah before rolling back: the commit made his INSERT permanent, so the rollback had "
+            "nothing left to undo. Flush him, then roll back, with no commit in between.",
+        )
+    inserts = logged(log, "INSERT INTO reader")
+    if not inserts:
+        return mistake(
+            uncalled(evidence, "flush")
+            or "Noah's INSERT was never sent: without a flush, the rollback only took him out of the session. Call "
+            "db.session.flush() before the rollback, to see a rollback undo an INSERT the database ran.",
+        )
+    if not [index for index in logged(log, "ROLLBACK") if index > inserts[-1] and log[index] == "ROLLBACK"]:
+        return mistake(_not_rolled_back(evidence))
+    after = evidence["noah_after"]
+    if after is None or after["state"] != "transient":
+        state = "missing" if after is None else after["state"]
+        return mistake(
+            f"After your rollback noah is {state}, not transient: the rollback takes a flushed new object out of "
+            "the session. Keep Noah in noah, and end the cell with the rollback.",
+        )
+    return passed(
+        f"The rollback undid Noah's flushed INSERT: he is not in the database, and noah is transient again, still "
+        f"holding the id {after['values'].get('id')} his INSERT gave him.",
+    )
+
+
+def _not_rolled_back(evidence: Evidence) -> str:
+    """Rule: what the answer did instead of rolling Noah's INSERT back."""
+    if problem := uncalled(evidence, "rollback"):
+        return problem
+    if any(name.startswith("deleted Reader ") for name in evidence["events"]):
+        return (
+            "You deleted Noah: a DELETE is a second change, not an undo, and his INSERT is still part of the "
+            "transaction. db.session.rollback() throws away everything the transaction did."
+        )
+    after = evidence["noah_after"]
+    if after is not None and after["state"] == "detached":
+        return (
+            "You took noah out of the session (expunge): the session forgets him, but his INSERT, already sent, "
+            "stays in the transaction, and a commit would save him. Undo it with db.session.rollback()."
+        )
+    return (
+        "Noah's INSERT is still in the open transaction: nothing rolled it back, so the next commit would save him. "
+        "Call db.session.rollback()."
+    )

@@ -25,8 +25,9 @@ from course_lib.checks.judging.transactions import (
     SAVEPOINT_ROLLBACK,
     added_values,
     first,
+    logged,
+    logged_replay,
     saved_after_rollback,
-    watched_replay,
 )
 from course_lib.checks.judging.transactions import SAVEPOINT as SAVEPOINT_EVENT
 from course_lib.checks.registry import Attempt, Evidence, checkpoint, described_error
@@ -172,7 +173,7 @@ def _not_committed(evidence: Evidence) -> Finding | None:
 
 
 def _failure_handling(attempt: Attempt) -> Evidence:
-    """Collect: run the answer again on a scratch database where Peter's email is taken; what did it do?"""
+    """Collect: what the answer does when run again on a scratch database where Peter's email is taken."""
     with scratch_database() as scratch_app:
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         db.session.add(Reader(name="Pat", surname="Johnson", email=EXPECTED["email"]))
@@ -273,9 +274,9 @@ UNDONE = {"name": "Leo", "surname": "Park", "email": "leo.park@example.com"}  # 
 
 
 def _collect_savepoint(attempt: Attempt) -> Evidence:
-    with watched_replay(attempt) as (_, error, events, _statements):
-        if error is not None:
-            return {"replay_error": replay_error(error), "source": attempt.answer.source}
+    with logged_replay(attempt) as replay:
+        if replay.error is not None:
+            return {"replay_error": replay_error(replay.error), "source": attempt.answer.source}
         session_active = bool(db.session.is_active)
         people = {"mia": KEPT["email"], "leo": UNDONE["email"]}
         with db.session.no_autoflush:
@@ -284,7 +285,8 @@ def _collect_savepoint(attempt: Attempt) -> Evidence:
     return {
         "replay_error": None,
         "source": attempt.answer.source,
-        "events": events,
+        "events": replay.events,
+        "log": replay.log,
         "session_active": session_active,
         "in_transaction": in_transaction,
         "saved": saved,
@@ -293,7 +295,7 @@ def _collect_savepoint(attempt: Attempt) -> Evidence:
 
 @checkpoint(SAVEPOINT, collect=_collect_savepoint)
 def judge_savepoint(evidence: Evidence) -> Finding:
-    """Replayed with its transaction watched: Mia committed, Leo undone by the savepoint's own rollback, one commit."""
+    """Replayed with its SQL logged: Mia committed; Leo's INSERT, in a SAVEPOINT, undone by its rollback; one commit."""
     if evidence["replay_error"]:
         return mistake(evidence["replay_error"])
     events, saved = evidence["events"], evidence["saved"]
@@ -320,6 +322,18 @@ def judge_savepoint(evidence: Evidence) -> Finding:
             "keep the rest of a transaction. Add Mia, start the savepoint, add Leo, roll the savepoint back, and "
             "commit once, at the end.",
         )
+    if not logged(evidence["log"], "SAVEPOINT"):
+        return mistake(
+            uncalled(evidence, "flush")
+            or "Your savepoint never reached the database: nothing ran inside it, so no SAVEPOINT was sent, and its "
+            "rollback only took Leo out of the session. Flush Leo inside the savepoint, db.session.flush() after "
+            "adding him, to see ROLLBACK TO SAVEPOINT undo an INSERT the database ran.",
+        )
+    if not logged(evidence["log"], "ROLLBACK TO SAVEPOINT"):
+        return mistake(
+            "Leo is not saved, but no ROLLBACK TO SAVEPOINT reached the database: something else undid his INSERT, "
+            "and the savepoint was released. Undo him with the savepoint's own rollback().",
+        )
     if saved["mia"] is not True:
         if commit is None:
             return mistake(
@@ -328,8 +342,8 @@ def judge_savepoint(evidence: Evidence) -> Finding:
             )
         return mistake(f"Mia ({KEPT['email']}) is not in the database: add her before the savepoint, and keep her.")
     return passed(
-        "Mia is committed and Leo is not: rolling back the savepoint undid only what followed begin_nested(), and the "
-        "commit kept the rest of the transaction.",
+        "Mia is committed and Leo is not: ROLLBACK TO SAVEPOINT undid only Leo's INSERT, which followed the SAVEPOINT, "
+        "and the COMMIT kept the rest of the transaction.",
     )
 
 

@@ -1,4 +1,4 @@
-"""Checkpoints of the deleting exercise: delete reader 123 through the ORM, commit, see the cascade; undo a delete."""
+"""Checkpoints of the deleting exercise: reader 123 deleted through the ORM and committed; an undo; a bulk delete."""
 
 import ast
 
@@ -7,11 +7,18 @@ from sqlalchemy import inspect, select
 from course_lib.bookclub.models import Annotation, Reader, Review, db
 from course_lib.bookclub.seed import ANNOTATIONS, READERS, REVIEWS
 from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
-from course_lib.checks.judging.replay import flush_error, replay_error, replayed
+from course_lib.checks.judging.replay import (
+    flush_error,
+    replay_error,
+    replayed,
+    run_answers,
+    scratch_database,
+    scratch_namespace,
+)
 from course_lib.checks.judging.rows import describe, identities, lookup, one_problem, rows_problem
 from course_lib.checks.judging.source_code import calls, parse
 from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
-from course_lib.checks.judging.transactions import first, watched_replay
+from course_lib.checks.judging.transactions import first, logged, logged_replay, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 
@@ -217,3 +224,124 @@ def _state_name(instance: Reader) -> str:
         if getattr(state, name):
             return name
     return "unknown"
+
+
+# --- a bulk delete that leaves no orphans ----------------------------------------------------------------------------
+
+BULK = "deleting.bulk"
+KIM_ROWS = {"Reader": {450}, "Review": {117}, "Annotation": {334}}  # reader 450 and the rows that point at her
+CHILDREN = ("DELETE FROM review", "DELETE FROM annotation")
+
+
+def _collect_bulk(attempt: Attempt) -> Evidence:
+    with logged_replay(attempt, measure=_rows) as replay:
+        if replay.error is not None:
+            return {"replay_error": replay_error(replay.error), "source": attempt.answer.source}
+        evidence: Evidence = {
+            "replay_error": None,
+            "source": attempt.answer.source,
+            "events": replay.events,
+            "log": replay.log,
+            "seen_before": replay.before,
+            "committed_before": _committed_before(attempt),
+        }
+        db.session.rollback()
+        evidence["remaining"] = _rows()
+        readers = select(Reader.id)
+        evidence["orphans"] = {
+            name: sorted(db.session.scalars(select(model.id).where(model.reviewer_id.not_in(readers))))
+            for name, model in (("Review", Review), ("Annotation", Annotation))
+        }
+    return evidence
+
+
+def _committed_before(attempt: Attempt) -> dict[str, list[int]] | None:
+    """Collect: each table's rows as the earlier answers committed them, replayed on a scratch database of their own."""
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
+        db.session.rollback()
+        return _rows()
+
+
+def _rows() -> dict[str, list[int]] | None:
+    """Collect: the ids of each table's rows as the scratch transaction sees them (None in a failed transaction)."""
+    if not db.session.is_active:
+        return None
+    with db.session.no_autoflush:
+        return {name: sorted(db.session.scalars(select(model.id))) for name, model in MODELS.items()}
+
+
+@checkpoint(BULK, collect=_collect_bulk)
+def judge_bulk(evidence: Evidence) -> Finding:
+    """Replayed with its SQL logged: Kim's rows, then Kim, deleted by bulk DELETE statements, and committed."""
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    events, log = evidence["events"], evidence["log"]
+    if any(name.startswith("deleted Reader ") for name in events):
+        return mistake(
+            "You deleted through the session (db.session.delete), whose cascade deletes a reader's rows for you. This "
+            "checkpoint practises bulk DELETE statements, which have no cascade: send one "
+            "db.session.execute(delete(...)) per table, her annotations and reviews first, then her row.",
+        )
+    before = {name: set(ids) for name, ids in (evidence["committed_before"] or EXPECTED).items()}
+    seen = {name: set(ids) for name, ids in (evidence["seen_before"] or evidence["committed_before"] or {}).items()}
+    gone = {name: ids - set(evidence["remaining"].get(name, ())) for name, ids in before.items()}
+    left_open = {name: sorted((ids - seen.get(name, ids)) & gone[name]) for name, ids in before.items()}
+    if any(left_open.values()):
+        listed = "; ".join(f"{name.lower()} {', '.join(map(str, ids))}" for name, ids in left_open.items() if ids)
+        return mistake(
+            f"Your commit also made permanent what an earlier cell had left in the open transaction: the DELETE of "
+            f"{listed}. That cell never rolled back or committed; fix it, then run the notebook again from the top.",
+        )
+    if problem := _bulk_problem(gone):
+        return mistake(problem)
+    if gone == KIM_ROWS:
+        if (reader := logged(log, "DELETE FROM reader")) and any(index > reader[0] for index in _children(log)):
+            return mistake(
+                "You deleted Kim before the rows that point at her: SQLite, which here does not check foreign keys, "
+                "let that DELETE through, but PostgreSQL refuses it while review 117 still points at her. Delete her "
+                "annotations and reviews first, then her row.",
+            )
+        return passed(
+            "Kim's annotation 334 and review 117, then Kim herself: DELETE statements in an order no foreign key "
+            "objects to, no row left pointing at her, and the commit made it final.",
+        )
+    if not logged(log, "DELETE FROM"):
+        return mistake("Your cell deletes nothing: send the DELETE statements with db.session.execute(delete(...)).")
+    return mistake(
+        uncalled(evidence, "commit")
+        or "Your DELETE statements ran inside the open transaction, but nothing committed them: a rollback brings "
+        "Kim back. Call db.session.commit() at the end.",
+    )
+
+
+def _children(log: list[str]) -> list[int]:
+    """Rule helper: the positions of the log's DELETEs of reviews and annotations."""
+    return sorted(index for prefix in CHILDREN for index in logged(log, prefix))
+
+
+def _bulk_problem(gone: dict[str, set[int]]) -> str | None:
+    """Rule: what the committed deletions say went wrong (None when they took Kim's rows, all or none of them)."""
+    extra = {name: sorted(ids - KIM_ROWS[name]) for name, ids in gone.items() if ids - KIM_ROWS[name]}
+    listed = "; ".join(f"{name.lower()} {', '.join(map(str, ids))}" for name, ids in extra.items())
+    if extra and not any(ids & KIM_ROWS[name] for name, ids in gone.items()):
+        return f"You deleted {listed}, not Kim's rows (reader 450, review 117, annotation 334): the wrong rows."
+    if extra:
+        return (
+            f"You deleted more than Kim's rows: {listed}. Each DELETE needs a where(...) that picks only the rows "
+            "that point at reader 450 (reviewer_id == 450), or her own row (id == 450)."
+        )
+    if gone == KIM_ROWS or not any(gone.values()):
+        return None
+    if 450 not in gone["Reader"]:
+        return (
+            "Reader 450 is still there: you deleted what she wrote but not her own row. Delete it last, with "
+            "delete(Reader).where(Reader.id == 450)."
+        )
+    left = [f"{name.lower()} {id_}" for name in ("Review", "Annotation") for id_ in sorted(KIM_ROWS[name] - gone[name])]
+    return (
+        f"Reader 450 is gone, but {' and '.join(left)} {'still points' if len(left) == 1 else 'still point'} at her: "
+        "orphaned rows. A DELETE statement has no cascade: delete her annotations and reviews first, each table with "
+        "its own statement, then her row."
+    )

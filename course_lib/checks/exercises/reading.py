@@ -2,13 +2,13 @@
 
 from typing import Any
 
+from course_lib.bookclub.models import Annotation, Book, Reader, Review
+from course_lib.bookclub.seed import REVIEWS
 from course_lib.checks.judging.replay import replay_recording, replayed
 from course_lib.checks.judging.rows import describe, identities, lookup, row_checkpoint, rows_problem
 from course_lib.checks.judging.source_code import sorts_in_python
 from course_lib.checks.registry import Attempt, Evidence, checkpoint, judge_of
 from course_lib.checks.verdict import Finding, Status, mistake, passed
-from course_lib.bookclub.models import Annotation, Book, Reader, Review
-from course_lib.bookclub.seed import REVIEWS
 
 STARS = {review_id: stars for review_id, stars, *_ in REVIEWS}
 

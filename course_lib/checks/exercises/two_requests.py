@@ -484,7 +484,7 @@ def _retrying(function: Callable[..., Any], work: Callable[[Session], Any], refu
 
 @checkpoint(RETRY, collect=_collect_retry)
 def judge_retry(evidence: Evidence) -> Finding:
-    """Refused once: a rollback, then success; refused always: three attempts, then the error; IntegrityError: no retry."""
+    """Refused once: a rollback, then success; refused always: 3 attempts, then the error; IntegrityError: no retry."""
     if problem := _function_problem(evidence, "run_with_retry", "session, work"):
         return mistake(problem)
     for problem in (
@@ -552,7 +552,9 @@ def _refused_always_problem(always: Evidence) -> str | None:
             f"{STOP_AFTER} attempts): give up after {ATTEMPTS} attempts in all, and raise the error again."
         )
     if always["calls"] != ATTEMPTS:
-        return f"Refused every time, your run_with_retry made {always['calls']} attempt(s); the task asks for {ATTEMPTS}."
+        return (
+            f"Refused every time, your run_with_retry made {always['calls']} attempt(s); the task asks for {ATTEMPTS}."
+        )
     if always["error"] is None:
         return (
             f"After the last refusal your run_with_retry returns {_shown(always['result'])} instead of raising the "
@@ -579,4 +581,3 @@ def _taken_email_problem(taken: Evidence) -> str | None:
             "OperationalError go on to the caller."
         )
     return None
-

@@ -1,4 +1,4 @@
-"""Checkpoints of the updating exercise: get book 19, change its month, commit the change, roll a change back."""
+"""Checkpoints of the updating exercise: book 19 changed, committed, a change rolled back; a taken title refused."""
 
 from typing import Any
 
@@ -8,10 +8,10 @@ from course_lib.bookclub.models import Book, db
 from course_lib.bookclub.seed import BOOKS
 from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
 from course_lib.checks.judging.replay import flush_error, replay_error, replayed
-from course_lib.checks.judging.rows import row_checkpoint
+from course_lib.checks.judging.rows import describe, lookup, missing_message, row_checkpoint
 from course_lib.checks.judging.source_code import calls, compares_attribute, creates, parse
 from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
-from course_lib.checks.judging.transactions import first, watched_replay
+from course_lib.checks.judging.transactions import first, logged, logged_replay, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.protocol import marked_checkpoints
@@ -225,3 +225,83 @@ def _saved_month() -> str | None:
     """Collect: roll the scratch session back, then book 19's month as the database keeps it."""
     db.session.rollback()
     return db.session.scalar(select(Book.month).where(Book.id == 19))
+
+
+# --- a UNIQUE title refused on update -------------------------------------------------------------------------------
+
+UNIQUE_TITLE = "updating.unique_title"
+TAKEN = SEED_BOOKS[13]["title"]  # book 13's title, which book 18 is given
+SEED_TITLES = {id_: columns["title"] for id_, columns in SEED_BOOKS.items()}
+
+
+def _collect_unique_title(attempt: Attempt) -> Evidence:
+    evidence: Evidence = {"book_18": describe(lookup(attempt.namespace, "book_18")), "source": attempt.answer.source}
+    with logged_replay(attempt, watch=(Book.title,)) as replay:
+        if replay.error is not None:
+            return {**evidence, "replay_error": replay_error(replay.error)}
+        session = db.session()
+        evidence.update(
+            replay_error=None,
+            events=replay.events,
+            log=replay.log,
+            session_active=bool(session.is_active),
+            pending=bool(session.is_active and any(session.is_modified(book) for book in session.dirty)),
+        )
+        session.rollback()
+        evidence["titles"] = dict(session.execute(select(Book.id, Book.title)).all())
+    return evidence
+
+
+@checkpoint(UNIQUE_TITLE, collect=_collect_unique_title)
+def judge_unique_title(evidence: Evidence) -> Finding:
+    """Replayed with its SQL logged: book 18 given book 13's title, the UPDATE refused, rolled back, session usable."""
+    if evidence["book_18"]["kind"] == "missing":
+        return mistake(missing_message("book_18", evidence["book_18"].get("leftover") is True))
+    if evidence["replay_error"]:
+        return mistake(evidence["replay_error"])
+    changed = sorted(set(_retitled(evidence["events"])))
+    if changed and "18" not in changed:
+        ids = ", ".join(changed)
+        return mistake(f"You changed the title of book {ids}: the task asks you to give book 18 the title of book 13.")
+    titles = {int(id_): title for id_, title in evidence["titles"].items()}
+    if committed := [f"book {id_} is now {title!r}" for id_, title in titles.items() if SEED_TITLES.get(id_) != title]:
+        return mistake(
+            f"Your change was committed, not refused: {'; '.join(committed)}. Give book 18 the title book 13 keeps, "
+            f"{TAKEN!r}, letter for letter: the UNIQUE rule on titles then refuses it.",
+        )
+    if not logged(evidence["log"], "UPDATE book SET title"):
+        return mistake(_unsent(evidence))
+    if evidence["session_active"] is not True:
+        return mistake(
+            uncalled(evidence, "rollback")
+            or "When the commit failed, your except branch did not roll back: the session is left in the failed "
+            "transaction, and its next use raises PendingRollbackError. Call db.session.rollback() in the except "
+            "branch.",
+        )
+    return passed(
+        f"The database refused the UPDATE (book titles are UNIQUE), your except branch rolled back, and the session "
+        f"is usable again: book 18 is still {SEED_TITLES[18]!r}.",
+    )
+
+
+def _retitled(events: list[str]) -> list[str]:
+    """Rule helper: the ids of the stored books whose title the answer set ("set Book.title 18 'x'")."""
+    words = [name.split(" ") for name in events if name.startswith("set Book.title ")]
+    return [parts[2] for parts in words if len(parts) > 3 and parts[2].isdigit()]
+
+
+def _unsent(evidence: Evidence) -> str:
+    """Rule: why the new title never reached the database (no UPDATE sent)."""
+    if problem := uncalled(evidence, "commit"):
+        return problem
+    if evidence["pending"] is True:
+        return (
+            "The new title is only in the session: nothing sent its UPDATE, so the database has not refused it yet. "
+            "Commit it inside try, and roll back in the except IntegrityError branch."
+        )
+    if any(name.startswith("set Book.title ") for name in evidence["events"]):
+        return (
+            "You rolled back before the UPDATE was sent: the change was thrown away before the database could "
+            "refuse it. Commit it first, inside try, and roll back in the except branch."
+        )
+    return f"Your cell never changes a title: give book_18 the title {TAKEN!r}, then commit it inside try/except."

@@ -10,6 +10,7 @@ objects afterwards.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, event, inspect
@@ -25,6 +26,10 @@ KEPT = re.compile(
 )
 
 
+#: The logs being recorded now, innermost last; the listeners below append to each (they are installed once).
+_RECORDING: list[list[str]] = []
+
+
 @contextmanager
 def transaction_log() -> Iterator[list[str]]:
     """The transaction control and write statements every engine sends during the block, normalised, in order.
@@ -32,37 +37,50 @@ def transaction_log() -> Iterator[list[str]]:
     Assignments to the models' columns are logged too (`set Book 19 month 'July'`): they send nothing yet, but a
     change undone by a rollback must still show that it was made.
     """
+    _install_listeners()
     log: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
-        if found := KEPT.match(text):
-            verb = " ".join(found["verb"].upper().split())
-            log.append(f"{verb} {found['table'].lower()}" if "SAVEPOINT" not in verb and found["table"] else verb)
-
-    def committed(_conn: Any) -> None:
-        log.append("COMMIT")
-
-    def rolled_back(_conn: Any) -> None:
-        log.append("ROLLBACK")
-
-    def assigned(target: Any, value: Any, _old: Any, initiator: Any) -> None:
-        identity = inspect(target).identity
-        where = f" {identity[0]}" if identity else ""
-        log.append(f"set {type(target).__name__}{where} {initiator.key} {value!r}")
-
-    listeners: list[tuple[Any, str, Any]] = [
-        (Engine, "before_cursor_execute", statement),
-        (Engine, "commit", committed),
-        (Engine, "rollback", rolled_back),
-        *((column, "set", assigned) for column in _model_columns()),
-    ]
-    for target, name, listener in listeners:
-        event.listen(target, name, listener)
+    _RECORDING.append(log)
     try:
         yield log
     finally:
-        for target, name, listener in listeners:
-            event.remove(target, name, listener)
+        _RECORDING.remove(log)
+
+
+def _record(entry: str) -> None:
+    for log in _RECORDING:
+        log.append(entry)
+
+
+def _statement(_conn: Any, _cursor: Any, text: str, *_args: Any) -> None:
+    if _RECORDING and (found := KEPT.match(text)):
+        verb = " ".join(found["verb"].upper().split())
+        _record(f"{verb} {found['table'].lower()}" if "SAVEPOINT" not in verb and found["table"] else verb)
+
+
+def _committed(_conn: Any) -> None:
+    if _RECORDING:
+        _record("COMMIT")
+
+
+def _rolled_back(_conn: Any) -> None:
+    if _RECORDING:
+        _record("ROLLBACK")
+
+
+def _assigned(target: Any, value: Any, _old: Any, initiator: Any) -> None:
+    if _RECORDING:
+        identity = inspect(target).identity
+        where = f" {identity[0]}" if identity else ""
+        _record(f"set {type(target).__name__}{where} {initiator.key} {value!r}")
+
+
+@cache
+def _install_listeners() -> None:
+    """Listen, once per process, to every engine and to the models' columns (listening costs more than it saves)."""
+    for name, listener in (("before_cursor_execute", _statement), ("commit", _committed), ("rollback", _rolled_back)):
+        event.listen(Engine, name, listener)
+    for column in _model_columns():
+        event.listen(column, "set", _assigned)
 
 
 def _model_columns() -> list[Any]:

@@ -3,14 +3,18 @@
 `watched_replay` replays the earlier answers on a scratch database, then runs the answer itself while the scratch
 session's events are recorded as plain words (the collect half). The rules read that list: "committed before the
 savepoint", "rolled back the whole transaction", "never rolled back" are questions of order, which the end state
-alone cannot answer.
+alone cannot answer. `logged_replay` adds the answer's transaction log, the lines the `SQL>` echo prints, in the
+order the database received them: statements (on SQLite `BEGIN`, `SAVEPOINT`, `ROLLBACK TO SAVEPOINT`, `RELEASE
+SAVEPOINT` among them), `COMMIT` and `ROLLBACK`.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event, inspect
 
 from course_lib.bookclub.models import db
@@ -22,6 +26,7 @@ from course_lib.checks.judging.replay import (
     scratch_namespace,
 )
 from course_lib.checks.registry import Attempt
+from course_lib.classroom.echo import echo_of
 
 COMMIT = "commit"  # the whole transaction committed
 ROLLBACK = "rollback"  # the whole transaction rolled back
@@ -29,6 +34,7 @@ SAVEPOINT = "savepoint"  # begin_nested() started a savepoint
 SAVEPOINT_ROLLBACK = "savepoint rolled back"  # the savepoint's own rollback: only what followed it is undone
 SAVEPOINT_RELEASE = "savepoint released"  # the savepoint committed (released): what followed it is kept
 DELETED = "deleted"  # prefix: "deleted Reader 345", a DELETE flushed for that row
+LOG_LINE_LENGTH = 500  # a transaction log line longer than this (a long value in its parameters) is cut
 ADDED = "added"  # prefix: 'added Reader {"email": ...}', a new object given to the session, with its column values
 
 
@@ -49,6 +55,59 @@ def watched_replay(
         with recording(db.session(), events, watch), recorded_statements() as statements:
             error = error or run_answer(attempt.answer.source, namespace, attempt.transform)
         yield namespace, error, events, statements
+
+
+@dataclass
+class Replay:
+    """What `logged_replay` saw of an answer run again: its namespace, error, events, log, and a measure before it.
+
+    `before` is what the `measure` function returned, called after the earlier answers and before the answer.
+    """
+
+    namespace: dict[str, Any]
+    error: BaseException | None
+    events: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    before: Any = None
+
+
+@contextmanager
+def logged_replay(
+    attempt: Attempt, watch: tuple[Any, ...] = (), measure: Callable[[], Any] | None = None
+) -> Iterator[Replay]:
+    """`watched_replay`, with the answer's transaction log (`transaction_log`) and, if asked, a measure taken before it.
+
+    The scratch database's app context stays pushed for the duration of the block.
+    """
+    with scratch_database() as scratch_app:
+        namespace = scratch_namespace(attempt.namespace, scratch_app)
+        error = run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
+        replay = Replay(namespace, error, before=measure() if measure and error is None else None)
+        with recording(db.session(), replay.events, watch), transaction_log() as log:
+            replay.error = error or run_answer(attempt.answer.source, namespace, attempt.transform)
+        replay.log = log
+        yield replay
+
+
+@contextmanager
+def transaction_log() -> Iterator[list[str]]:
+    """Collect: the lines the current app's `SQL>` echo gives for the block, statements, COMMIT and ROLLBACK in order.
+
+    The list is filled when the block ends (the echo keeps the last `HISTORY_SIZE` lines), each line cut to
+    `LOG_LINE_LENGTH` characters: the rules read how lines start, and the evidence stays small.
+    """
+    echo = echo_of(current_app._get_current_object())
+    mark = echo.sent
+    log: list[str] = []
+    try:
+        yield log
+    finally:
+        log.extend(line[:LOG_LINE_LENGTH] for line in echo.since(mark))
+
+
+def logged(log: list[str], prefix: str) -> list[int]:
+    """Rule helper: the positions of the log's lines that start with `prefix` (`"DELETE FROM reader"`, `"COMMIT"`)."""
+    return [index for index, line in enumerate(log) if line.startswith(prefix)]
 
 
 def saved_after_rollback(model: type, **where: Any) -> bool:

@@ -20,13 +20,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, got_request_exception, message_flashed, template_rendered
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from course_lib.bookclub.database import IN_MEMORY_SQLITE, reset_to_seed
-from course_lib.bookclub.models import Annotation, Reader, Review, db
+from course_lib.bookclub.models import db
 from course_lib.bookclub.seed import READERS
 from course_lib.bookclub.webapp import create_club_app
 from course_lib.checks.judging.observation import transaction_log
@@ -99,6 +99,7 @@ def _check_app() -> Flask:
     """One book-club app per process for the web checks: its database is reset to the seed before each scenario."""
     app = create_club_app(url=IN_MEMORY_SQLITE)
     _KIT_VIEWS.update(app.view_functions)
+    event.listen(Session, "after_commit", _count_commit)
     with app.app_context():
         engine = db.engine
 
@@ -163,17 +164,13 @@ def _observed(app: Flask) -> Iterator[dict[str, Any]]:
         autoflush = " (in an autoflush, before a query)" if AUTOFLUSH_NOTE in str(exception) else ""
         seen["errors"].append(describe_error(exception) + autoflush)  # the database's own words
 
-    def committed(session: Session) -> None:
-        key = "commits" if session is db.session() else "other_commits"
-        seen[key] += 1
-
     def torn_down(_error: Any) -> None:
         seen["failed"] = seen["failed"] or not db.session().is_active
 
     template_rendered.connect(rendered, app)
     message_flashed.connect(flashed, app)
     got_request_exception.connect(raised, app)
-    event.listen(Session, "after_commit", committed)
+    _COMMITS.append(seen)
     app.teardown_request_funcs.setdefault(None, []).insert(0, torn_down)
     try:
         with transaction_log() as log:
@@ -181,10 +178,19 @@ def _observed(app: Flask) -> Iterator[dict[str, Any]]:
         seen["log"] = log
     finally:
         app.teardown_request_funcs[None].remove(torn_down)
-        event.remove(Session, "after_commit", committed)
+        _COMMITS.remove(seen)
         got_request_exception.disconnect(raised, app)
         message_flashed.disconnect(flashed, app)
         template_rendered.disconnect(rendered, app)
+
+
+#: What the requests being observed now saw; one listener, installed with the check app, counts their commits.
+_COMMITS: list[dict[str, Any]] = []
+
+
+def _count_commit(session: Session) -> None:
+    for seen in _COMMITS:
+        seen["commits" if session is db.session() else "other_commits"] += 1
 
 
 def _target(app: Flask, location: str | None) -> dict[str, Any] | None:
@@ -200,12 +206,17 @@ def _target(app: Flask, location: str | None) -> dict[str, Any] | None:
 
 
 def _rows(app: Flask) -> dict[str, Any]:
-    """The readers (id and email) and who wrote the reviews and annotations, read in a new app context."""
+    """The readers (id and email) and who wrote the reviews and annotations, as committed (plain SQL, past the ORM)."""
     with app.app_context():
-        readers = db.session.execute(select(Reader.id, Reader.email).order_by(Reader.id)).all()
-        reviews = db.session.execute(select(Review.reviewer_id, func.count()).group_by(Review.reviewer_id)).all()
-        notes = db.session.execute(select(Annotation.reviewer_id, func.count()).group_by(Annotation.reviewer_id)).all()
         db.session.remove()
+        raw = db.engine.raw_connection()
+        try:
+            read = raw.driver_connection.execute
+            readers = read("SELECT id, email FROM reader ORDER BY id").fetchall()
+            reviews = read("SELECT reviewer_id, count(*) FROM review GROUP BY reviewer_id").fetchall()
+            notes = read("SELECT reviewer_id, count(*) FROM annotation GROUP BY reviewer_id").fetchall()
+        finally:
+            raw.close()
     return {
         "readers": {str(id_): email for id_, email in readers},
         "reviews_by": {str(id_): count for id_, count in reviews},
