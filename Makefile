@@ -61,4 +61,4 @@ bench: setup
 	$(BIN)/python bench/bench_course.py
 
 clean:
-	rm -rf $(VENV) $(LITE_VENV) build/lite build/lite-stage build/lite-cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LITE_VENV) build/lite build/lite-stage build/lite-cache build/lite-build.log .pytest_cache .ruff_cache

@@ -2,8 +2,8 @@
 
 Run with `make bench-lite` after `make lite` (or `.venv/bin/python bench/bench_lite.py [--runs N]`); prints a
 Markdown table. Each run opens lesson 01 in a fresh browser context (empty cache, as a student's first visit) of
-Debian's Chromium, from the site served on loopback, with every other host blocked; it reuses the lite browser test's
-driver (tests/browser/lite_driver.py).
+Debian's Chromium, from the site served on loopback, with every other host blocked and the site's own settings (the
+test's, which draw every cell, are not used); it reuses the lite browser test's driver (tests/browser/lite_driver.py).
 """
 
 import argparse
@@ -18,7 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from jupyterlab_driver import CHROMIUM_FLAGS, chromium_path  # noqa: E402  (after the driver's folder is on the path)
-from lite_driver import KERNEL_READY, SITE, LoopbackGuard, notebook_url, offline_context, serve_site  # noqa: E402
+from lite_driver import (  # noqa: E402
+    BENCH_SETTINGS,
+    KERNEL_READY,
+    SITE,
+    LoopbackGuard,
+    notebook_url,
+    offline_context,
+    serve_site,
+)
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 LESSON = "notebooks/01_the_database.ipynb"
@@ -42,7 +50,7 @@ def megabytes(folder: Path) -> float:
 def one_visit(browser: object, url: str) -> tuple[float, float]:
     """Seconds from opening lesson 01 until its kernel is ready, and seconds its first start_lesson() takes."""
     guard = LoopbackGuard()
-    context = offline_context(browser, url, guard)
+    context = offline_context(browser, url, guard, BENCH_SETTINGS)
     page = context.new_page()
     page.set_default_timeout(120_000)
     start = time.perf_counter()

@@ -1,6 +1,10 @@
-"""The repository works on Binder as it is: repo2docker's files, pinned requirements, a badge that opens a lesson."""
+"""The repository works on Binder as it is: repo2docker's files, pinned requirements, a badge that opens a lesson, and
+a postBuild that gives the kernels the kit's settings."""
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -29,3 +33,33 @@ def test_the_binder_badge_opens_a_lesson_that_exists():
     badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]*\?urlpath=lab/tree/([^)]+)\)", readme)
     assert badge, "the README has no Binder badge"
     assert (ROOT / badge[1]).is_file()
+
+
+def run_post_build(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the repository's postBuild as repo2docker does, with this environment."""
+    return subprocess.run([str(ROOT / "postBuild")], env=env, capture_output=True, text=True, timeout=60, check=True)
+
+
+def test_post_build_installs_the_kernel_settings_in_the_kernel_environment(tmp_path):
+    # repo2docker names the kernel's environment KERNEL_PYTHON_PREFIX
+    run_post_build({"PATH": os.environ["PATH"], "KERNEL_PYTHON_PREFIX": str(tmp_path)})
+    installed = tmp_path / "etc" / "ipython" / "ipython_kernel_config.py"
+    assert installed.read_bytes() == (ROOT / "etc" / "ipython" / "ipython_kernel_config.py").read_bytes()
+
+
+def test_post_build_otherwise_uses_the_prefix_of_the_python_on_the_path(tmp_path):
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "python").write_text(f"#!/bin/sh\necho {tmp_path / 'env'}\n")  # a Python whose sys.prefix is env/
+    (shims / "python").chmod(0o755)
+    said = run_post_build({"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}).stdout
+    assert (tmp_path / "env" / "etc" / "ipython" / "ipython_kernel_config.py").is_file()
+    assert said == f"Kernel settings installed in {tmp_path / 'env'}/etc/ipython/\n"
+
+
+def test_a_kernel_reads_its_settings_where_post_build_puts_them():
+    """IPython reads the config files of {sys.prefix}/etc/ipython: a kernel of that environment gets the settings."""
+    from IPython.core.application import ENV_CONFIG_DIRS
+
+    assert [str(Path(sys.prefix) / "etc" / "ipython")] == ENV_CONFIG_DIRS
+    assert os.access(ROOT / "postBuild", os.X_OK)

@@ -1,12 +1,18 @@
-"""Pyodide's kernel runs each cell as a task of its own: start_lesson() makes later cells share its context."""
+"""In Pyodide's kernel: later cells share the lesson's context, and what the browser cannot have answers with a note."""
 
 import asyncio
+import contextlib
 import contextvars
+import io
 import sys
 from types import SimpleNamespace
 
+import pytest
 from flask import current_app
+from IPython.core.interactiveshell import InteractiveShell
 
+from course_lib.bookclub import postgres
+from course_lib.bookclub.postgres import IN_THE_BROWSER
 from course_lib.classroom import browser_kernel, lesson
 from course_lib.classroom.browser_kernel import share_context_with_later_cells
 
@@ -73,4 +79,92 @@ def test_start_lesson_shares_its_app_context_only_in_the_browser(monkeypatch):
     monkeypatch.setattr(sys, "platform", "emscripten")
     lesson.start_lesson(show_sql=False)
     assert shared == ["course_lib"]
+    lesson._end_previous_lesson()
+
+
+ASKS_FOR_POSTGRES = """\
+from course_lib.bookclub.database import create_course_app, database_url
+sqlite_app = create_course_app()
+pg_app = create_course_app(database_url("postgresql"))
+"""
+
+
+@pytest.fixture
+def browser_shell(monkeypatch):
+    """The lesson's IPython shell as in the browser, recording the tracebacks it shows (Pyodide's kernel answers
+    "error" to a cell exactly when one was shown)."""
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    shell = InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr(shell, "_showtraceback", lambda etype, value, stb: shown.append(etype.__name__))
+    notes = browser_kernel.UnavailableNotes(shell)
+    yield shell, shown
+    shell.set_custom_exc((), None)
+    shell.events.unregister("pre_run_cell", notes._cell_starts)
+    shell.events.unregister("post_run_cell", notes._cell_ended)
+    for name in ("sqlite_app", "pg_app", "create_course_app", "database_url"):
+        shell.user_ns.pop(name, None)
+
+
+def run(shell, source: str) -> str:
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        shell.run_cell(source)
+    return out.getvalue()
+
+
+def test_a_cell_that_needs_postgresql_in_the_browser_answers_with_a_note_and_no_traceback(browser_shell):
+    shell, shown = browser_shell
+    said = run(shell, ASKS_FOR_POSTGRES)
+    assert said == f"Skipped in the browser: {IN_THE_BROWSER}\n"
+    assert shown == []
+    assert "sqlite_app" in shell.user_ns and "pg_app" not in shell.user_ns  # what ran before the failure stays
+
+
+def test_later_cells_using_what_it_could_not_make_answer_with_a_note_too(browser_shell):
+    shell, shown = browser_shell
+    run(shell, ASKS_FOR_POSTGRES)
+    assert run(shell, "def compare(app):\n    return app.name\n\ncompare(pg_app)") == (
+        "Skipped in the browser: pg_app needs PostgreSQL (see the note of the cell that makes it).\n"
+    )
+    assert run(shell, "print(sqlite_app.name)") == "course_lib\n"  # the SQLite half goes on working
+    assert shown == []
+
+
+def test_other_errors_keep_their_traceback(browser_shell):
+    shell, shown = browser_shell
+    run(shell, ASKS_FOR_POSTGRES)
+    run(shell, "sqlite_ap.name")  # a typo: the student's own NameError
+    run(shell, "raise ValueError('mine')")
+    assert shown == ["NameError", "ValueError"]
+
+
+def test_a_name_bound_since_is_the_students_own_again(browser_shell):
+    shell, shown = browser_shell
+    run(shell, ASKS_FOR_POSTGRES)
+    run(shell, "pg_app = 1")
+    run(shell, "del pg_app")
+    run(shell, "pg_app")
+    assert shown == ["NameError"]
+
+
+def test_a_failure_to_start_postgresql_on_a_computer_is_not_a_note(browser_shell, monkeypatch):
+    shell, shown = browser_shell
+    monkeypatch.setattr(sys, "platform", "linux")
+
+    def cannot_start():
+        raise postgres.PostgresUnavailable("The kit could not start its PostgreSQL server (OSError: initdb failed).")
+
+    monkeypatch.setattr(postgres, "_server", cannot_start)
+    run(shell, ASKS_FOR_POSTGRES)
+    assert shown == ["PostgresUnavailable"]
+
+
+def test_start_lesson_installs_the_notes_only_in_the_browser(monkeypatch):
+    installed = []
+    monkeypatch.setattr(lesson, "answer_unavailable_with_notes", lambda: installed.append(True))
+    lesson.start_lesson(show_sql=False)
+    assert installed == []
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    lesson.start_lesson(show_sql=False)
+    assert installed == [True]
     lesson._end_previous_lesson()

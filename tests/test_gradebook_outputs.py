@@ -6,9 +6,10 @@ import io
 import pytest
 
 from course_lib.authoring.manifest import load_manifest
+from course_lib.cli import main
 from course_lib.grading.feedback import feedback_file_names, feedback_html
 from course_lib.grading.gradebook import GradeRow
-from course_lib.grading.outputs import write_gradebook
+from course_lib.grading.outputs import GRADEBOOK_FILES, gradebook_notes, write_gradebook
 from course_lib.grading.platform_names import Submitter, submitter, uploaded_file_stem
 from course_lib.grading.report import report_html
 from course_lib.grading.students import canvas_csv, moodle_csv, student_records, students_csv
@@ -76,7 +77,7 @@ def test_one_record_per_student_the_best_file_counts_and_what_is_missing_counts_
         GradeRow("smithbob_8_4_01_the_database.ipynb", "the_database", "the_database.ann", "passed", 1, 1, "ok"),
     ]
     manifest = load_manifest()
-    records = student_records(rows, manifest)
+    records = student_records(rows, manifest, ["the_database", "add_rollback"])
     most = sum(
         len(lesson.checkpoints) for lesson in manifest.lessons if lesson.exercise in ("the_database", "add_rollback")
     )
@@ -90,7 +91,7 @@ def test_one_record_per_student_the_best_file_counts_and_what_is_missing_counts_
 
 def test_students_csv_has_a_column_per_exercise_in_course_order_then_total_max_and_percent():
     rows = [*rows_of("Ann Lee_1_assignsubmission_file/03.ipynb", "ppf"), invalid("Bo Ek_2_assignsubmission_file/x")]
-    text = students_csv(student_records(rows, load_manifest()))
+    text = students_csv(student_records(rows, load_manifest(), ["add_rollback"]))
     assert text.splitlines() == [
         "student,student_id,add_rollback,total,max,percent",
         "Ann Lee,1,2,2,4,50.00",
@@ -128,7 +129,7 @@ def test_canvas_csv_follows_the_gradebook_import_header_and_matches_on_the_canva
 
 def test_moodle_csv_is_a_grading_worksheet_matching_on_participant_identifiers():
     rows = [*rows_of("Ann Lee_1001_assignsubmission_file/03.ipynb", "ppf"), *rows_of("leeann_7_1_03.ipynb", "ppp")]
-    table = list(csv.DictReader(io.StringIO(moodle_csv(student_records(rows, load_manifest())))))
+    table = list(csv.DictReader(io.StringIO(moodle_csv(student_records(rows, load_manifest(), ["add_rollback"])))))
     assert {"Identifier", "Grade", "Last modified (grade)"} <= set(table[0])  # what Moodle's importer requires
     assert [(row["Identifier"], row["Full name"], row["Grade"]) for row in table] == [
         ("Participant 1001", "Ann Lee", "50.00"),
@@ -196,3 +197,125 @@ def test_a_new_gradebook_leaves_no_feedback_page_of_an_earlier_run(tmp_path):
     write_gradebook(rows_of("bo_2_2_03.ipynb", "ppp"), tmp_path, manifest)
     assert [path.name for path in (tmp_path / "feedback").iterdir()] == ["bo-2.html"]
     assert not list(tmp_path.glob(".*"))
+
+
+BUILDERS = {
+    "grades.csv": "grades_csv",
+    "summary.csv": "summary_csv",
+    "students.csv": "students_csv",
+    "canvas.csv": "canvas_csv",
+    "moodle.csv": "moodle_csv",
+    "report.html": "report_html",
+    "feedback/": "feedback_html",
+}
+
+
+@pytest.mark.parametrize("failing", BUILDERS)
+def test_every_output_is_written_when_another_one_fails(failing, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a shape nobody foresaw")
+
+    monkeypatch.setattr(f"course_lib.grading.outputs.{BUILDERS[failing]}", broken)
+    rows = [*rows_of("annlee_1_1_03.ipynb", "ppp"), *rows_of("bo_2_2_03.ipynb", "pff")]
+    written = write_gradebook(rows, tmp_path, load_manifest(), ["add_rollback"])
+    pages = [f"feedback/{page}" for page in ("annlee-1.html", "bo-2.html")]
+    expected = pages if failing == "feedback/" else [failing]
+    assert written.problems == [
+        f"{name} could not be written (RuntimeError: a shape nobody foresaw)" for name in expected
+    ]
+    for name in [*GRADEBOOK_FILES, *pages]:
+        assert (tmp_path / name).is_file() == (name not in expected), name
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_a_file_that_could_not_be_written_is_named_on_stderr_and_the_command_exits_1(tmp_path, monkeypatch, capsys):
+    from course_lib.grading.shards import Shard, part_json
+
+    rows = rows_of("annlee_1_1_03.ipynb", "ppp")
+    (tmp_path / "part-1-of-1.json").write_text(part_json(Shard(1, 1), ["annlee_1_1_03.ipynb"], rows, ["add_rollback"]))
+    monkeypatch.setattr("course_lib.grading.outputs.report_html", lambda *args: 1 / 0)
+    assert main(["merge", str(tmp_path / "part-1-of-1.json"), "--out", str(tmp_path / "out")]) == 1
+    printed = capsys.readouterr()
+    assert printed.err == "error: report.html could not be written (ZeroDivisionError: division by zero)\n"
+    assert printed.out.startswith("merged 1 submissions into ")
+    assert (tmp_path / "out" / "grades.csv").is_file() and not (tmp_path / "out" / "report.html").exists()
+
+
+def test_percentages_count_every_exercise_of_the_course_unless_told_which():
+    manifest = load_manifest()
+    rows = [
+        *rows_of("Ann Lee_1_assignsubmission_file/03.ipynb", "ppp"),
+        *rows_of("Bo Ek_2_assignsubmission_file/03.ipynb", "pff"),
+    ]
+    everything = student_records(rows, manifest)
+    assert list(everything[0].points) == [lesson.exercise for lesson in manifest.lessons]
+    assert everything[0].maximum == sum(len(lesson.checkpoints) for lesson in manifest.lessons)
+    chosen = student_records(rows, manifest, ["add_rollback"])
+    assert [(record.points, record.maximum, f"{record.percent:.2f}") for record in chosen] == [
+        ({"add_rollback": 3}, 4, "75.00"),
+        ({"add_rollback": 1}, 4, "25.00"),
+    ]
+
+
+def test_canvas_gets_a_column_only_for_an_exercise_some_file_was_received_for():
+    """A column of zeros for an exercise nobody sent would overwrite that assignment's grades in Canvas."""
+    manifest = load_manifest()
+    records = student_records([*rows_of("leeann_7_1_03.ipynb", "ppp")], manifest, ["the_database", "add_rollback"])
+    header = next(csv.reader(io.StringIO(canvas_csv(records, manifest))))
+    assert header[5:] == ["Adding readers, and rolling back when a commit fails"]
+    assert students_csv(records).splitlines()[0] == "student,student_id,the_database,add_rollback,total,max,percent"
+
+
+def test_the_summary_notes_exercises_nobody_sent_files_not_counted_and_students_moodle_cannot_match():
+    manifest = load_manifest()
+    canvas = [
+        *rows_of("leeann_7_1_03.ipynb", "ppp"),
+        GradeRow("leeann_7_2_05.ipynb", "updating", "updating.book_19", "passed", 1, 1, "ok"),
+    ]
+    notes = gradebook_notes(canvas, student_records(canvas, manifest, ["the_database", "add_rollback"]))
+    assert notes == [
+        "percentages count 2 exercises, and no file came for 1 of them (the_database): "
+        "grade --exercises chooses those that count",
+        "files of updating are not counted (grade --exercises counts them)",
+        "moodle.csv has no Moodle identifiers (not a Moodle download): Moodle would skip every row",
+    ]
+    mixed = [*rows_of("Ann Lee_1_assignsubmission_file/03.ipynb", "ppp"), *rows_of("bo/03.ipynb", "ppp")]
+    assert gradebook_notes(mixed, student_records(mixed, manifest, ["add_rollback"])) == [
+        "moodle.csv: 1 of 2 students have no Moodle identifier: Moodle skips them"
+    ]
+    moodle = rows_of("Ann Lee_1_assignsubmission_file/03.ipynb", "ppp")
+    assert gradebook_notes(moodle, student_records(moodle, manifest, ["add_rollback"])) == []
+
+
+def test_the_report_says_what_the_percentages_count_and_feedback_names_a_file_not_counted():
+    manifest = load_manifest()
+    rows = [
+        *rows_of("annlee_1_1_03.ipynb", "ppp"),
+        GradeRow("annlee_1_2_05.ipynb", "updating", "updating.book_19", "passed", 1, 1, "ok"),
+    ]
+    records = student_records(rows, manifest, ["the_database", "add_rollback"])
+    page = report_html(rows, records, feedback_file_names(records), manifest)
+    counted = sum(
+        len(lesson.checkpoints) for lesson in manifest.lessons if lesson.exercise in ("the_database", "add_rollback")
+    )
+    assert (
+        f"Percentages count 2 exercise(s), {counted} points: The book-club database (no file received), Adding readers"
+        in page
+    )
+    assert "Not counted in this grading: <code>annlee_1_2_05.ipynb</code>" in feedback_html(records[0], manifest)
+
+
+def test_the_progress_bar_names_the_submission_it_waits_for(capsys, monkeypatch):
+    from course_lib.cli import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "200")
+    bar = ProgressBar(3)
+    for name in ("a.ipynb", "slow/b.ipynb", "c.ipynb"):
+        bar.started(name)
+    bar.finished("a.ipynb")
+    bar.finished("c.ipynb")
+    waiting = capsys.readouterr().err.split("\r")[-1]
+    assert waiting.strip() == "grading [####################..........] 2/3, waiting for slow/b.ipynb"
+    bar.finished("slow/b.ipynb")
+    done = capsys.readouterr().err.split("\r")[-1]
+    assert done.endswith("\n") and done.rstrip() == "grading [##############################] 3/3"  # no name: all done

@@ -96,3 +96,18 @@ def test_an_object_sqlalchemy_names_by_its_address_is_named_by_its_class_in_a_ve
     notebook.answer("add_rollback.add", "db.session.refresh(new_reader)")
     message = notebook.verdict("add_rollback.add").message
     assert "(a Reader object)" in message and " at 0x" not in message, message
+
+
+def test_a_cell_refused_by_the_database_hints_at_a_fresh_start_only_after_cells_ran_again(notebook):
+    notebook.answer("add_rollback.new_reader", PETER)
+    notebook.answer("add_rollback.add", "db.session.add(new_reader)")
+    notebook.answer("add_rollback.commit", "db.session.commit()")
+    assert "ran more than once" not in notebook.verdict("add_rollback.commit").message  # ran once: no hint
+    with capture_output():
+        notebook.answer("add_rollback.new_reader", PETER)
+        notebook.answer("add_rollback.add", "db.session.add(new_reader)")
+        notebook.answer("add_rollback.commit", "db.session.commit()")  # Peter is committed already: refused
+    with capture_output() as shown:
+        notebook.run('check("add_rollback.commit")')
+    text = " ".join(output.data.get("text/plain", "") for output in shown.outputs)
+    assert "answer raised" in text and "ran more than once" in text and "start_lesson()" in text, text

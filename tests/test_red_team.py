@@ -9,6 +9,7 @@ instructor grades them anyway (`--admit`), which is what the sandbox must hold a
 import csv
 import hashlib
 import os
+import secrets
 import socket
 import threading
 import time
@@ -38,6 +39,36 @@ def with_first_answer(code: str, base: Path = EXERCISE) -> str:
     cell = next(cell for cell in notebook.cells if "answer" in cell.metadata.get("tags", []))
     cell.source = MARK + code
     return nbformat.writes(notebook)
+
+
+#: Reads every environment, command line and path that a process inside the sandbox can show, and prints it, keeps
+#: it in the checked variable and raises it: whatever it finds lands in the graded copy, the messages and the report.
+LEAK = """import os, sys
+seen = [repr(dict(os.environ)), repr(sys.argv), repr(sys.path), sys.executable, os.getcwd(), repr(sys.orig_argv)]
+for pid in os.listdir('/proc'):
+    if pid.isdigit() or pid in ('self', 'thread-self'):
+        for part in ('environ', 'cmdline', 'comm'):
+            try:
+                seen.append(pid + ' ' + part + ' ' + open(f'/proc/{pid}/{part}', 'rb').read().decode(errors='replace'))
+            except OSError as error:
+                seen.append(repr(error))
+        for link in ('cwd', 'exe', 'root'):
+            try:
+                seen.append(pid + ' ' + link + ' ' + os.readlink(f'/proc/{pid}/{link}'))
+            except OSError as error:
+                seen.append(repr(error))
+leaked = ' | '.join(seen).replace(chr(0), ' ').replace(chr(10), ' ')
+print(leaked)
+new_reader = leaked
+raise RuntimeError(leaked)"""
+
+
+def planted_secrets() -> dict[str, str]:
+    """Variables as an instructor's environment holds them (tokens, keys, passwords): random names, random values."""
+    names = ["AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "CANVAS_API_TOKEN", "PGPASSWORD", "MOODLE_WSTOKEN"]
+    planted = {f"{name}_{secrets.token_hex(3).upper()}": secrets.token_urlsafe(18) for name in names}
+    planted[secrets.token_hex(4)] = f"postgresql://grader:{secrets.token_hex(8)}@db.example.edu/grades"
+    return planted
 
 
 def hostile_corpus(paths: dict[str, Path], port: int) -> dict[str, str]:
@@ -106,6 +137,7 @@ def hostile_corpus(paths: dict[str, Path], port: int) -> dict[str, str]:
         "forged = {'checkpoint': 'add_rollback.new_reader', 'ran': True, 'error': None, 'evidence': {}}\n"
         "for fd in os.listdir('/proc/self/fd'):\n    try:\n"
         "        os.write(int(fd), (json.dumps(forged) + '\\n').encode())\n    except OSError:\n        pass",
+        "leak the instructor's secrets": LEAK,
         "forge a reply with the nonce": "import json, os, sys\nframe = sys._getframe()\n"
         "while 'nonce' not in frame.f_locals.get('command', {}):\n    frame = frame.f_back\n"
         "command = frame.f_locals['command']\n"
@@ -213,7 +245,13 @@ def red_team(tmp_path_factory):
     startup_before = sorted(startup.glob("*")) if startup.exists() else []
     started = time.time()
     admit = [argument for name in corpus if name.startswith("hostile/") for argument in ("--admit", str(folder / name))]
-    assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2", *admit]) == 0
+    planted = planted_secrets()
+    os.environ.update(planted)
+    try:
+        assert main(["grade", str(folder), "--out", str(out), "--jobs", "3", "--timeout", "2", *admit]) == 0
+    finally:
+        for name in planted:
+            del os.environ[name]
     started_by_grading = [
         process for process in psutil.Process().children(recursive=True) if process.create_time() >= started - 1
     ]
@@ -227,6 +265,7 @@ def red_team(tmp_path_factory):
         "kit_after": _digests(kit, "*.py") | _digests(ROOT / "solutions", "*.ipynb"), "leftovers": leftovers,
         "connections": connections, "grades_stable": grades_after_grading == (out / "grades.csv").read_bytes(),
         "startup_before": startup_before, "startup_after": sorted(startup.glob("*")) if startup.exists() else [],
+        "planted": planted, "out": out, "folder": folder,
     }  # fmt: skip
 
 
@@ -370,6 +409,27 @@ def test_a_submission_cannot_reach_the_next_one_graded_in_its_sandbox(tmp_path):
     assert not any('"cells"' in text or "checkpoints" in text for text in printed), printed
     killer = [row["message"] for row in rows if row["submission"] == "g kill the runner.ipynb"]
     assert all("the notebook killed its grader" in message for message in killer), killer
+
+
+def test_nothing_of_the_instructors_environment_reaches_any_output_file(red_team):
+    """Secrets planted in the grader's environment are in no file it writes, though a submission hunted for them."""
+    files = [path for path in red_team["out"].rglob("*") if path.is_file()]
+    assert {"grades.csv", "report.html", "grading.json"} <= {path.name for path in files}
+    for path in files:
+        content = path.read_bytes()
+        for name, value in red_team["planted"].items():
+            assert value.encode() not in content and name.encode() not in content, (path, name)
+
+
+def test_no_process_in_the_sandbox_shows_the_instructors_arguments_or_paths(red_team):
+    """What the submission read of every process inside (environ, cmdline, cwd, exe) did reach its outputs."""
+    leak = "hostile/leak the instructor's secrets.ipynb"
+    copy = nbformat.read(red_team["out"] / "graded" / leak, as_version=4)
+    printed = " ".join(output.get("text", "") for cell in copy.cells for output in cell.get("outputs", []))
+    assert "1 cmdline" in printed and "HOME=/tmp/home" in printed  # it read them, and the reading was kept
+    assert "HOME=/tmp/home" in " ".join(row["message"] for row in rows_of(red_team, leak))
+    for path in (ROOT, red_team["out"], red_team["folder"]):
+        assert str(path) not in printed, path
 
 
 # --- answers that tell the real run from the check's replays -----------------------------------------------------

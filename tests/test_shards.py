@@ -17,8 +17,9 @@ import nbformat
 import pytest
 import yaml
 
+from course_lib.authoring.manifest import load_manifest
 from course_lib.cli import main
-from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.gradebook import GradeRow, write_atomically
 from course_lib.grading.outputs import GRADEBOOK_FILES
 from course_lib.grading.shards import (
     Shard,
@@ -77,7 +78,7 @@ def write_parts(folder: Path, count: int, names: list[str], skip: tuple[int, ...
         rows = [GradeRow(name, "add_rollback", "add_rollback.add", "passed", 1, 1, "ok") for name in names]
         shard = Shard(index, count)
         mine = [row for row in rows if shard_of(row.submission, count) == index]
-        (folder / shard.file_name).write_text(part_json(shard, names, mine), encoding="utf-8")
+        (folder / shard.file_name).write_text(part_json(shard, names, mine, ["add_rollback"]), encoding="utf-8")
 
 
 def test_merging_says_which_shards_are_missing(tmp_path):
@@ -140,16 +141,26 @@ def graded_class(tmp_path_factory):
     return folder, out
 
 
+TOTAL = str(sum(len(lesson.checkpoints) for lesson in load_manifest().lessons))  # a point per checkpoint
+
+
+def percent(points: int) -> str:
+    return f"{100 * points / int(TOTAL):.2f}"
+
+
 def test_one_run_grades_canvas_and_moodle_downloads_into_a_student_table(graded_class):
     _, out = graded_class
     students = list(csv.reader((out / "students.csv").open(encoding="utf-8")))
-    assert students == [  # out of 9: 5 checkpoints of exercise 01, 4 of exercise 03
-        ["student", "student_id", "the_database", "add_rollback", "total", "max", "percent"],
-        ['"><img src=x onerror=alert(1)>', "78", "0", "4", "4", "9", "44.44"],
-        ["José O'Brien-Smith", "77", "0", "3", "3", "9", "33.33"],
-        ["leeann", "1001", "0", "4", "4", "9", "44.44"],
-        ["smithbob", "1002", "0", "0", "0", "9", "0.00"],
+    exercises = [lesson.exercise for lesson in load_manifest().lessons]  # all count: no --exercises was given
+    assert students[0] == ["student", "student_id", *exercises, "total", "max", "percent"]
+    points = dict(zip(exercises, list(zip(*students[1:], strict=True))[2:], strict=False))
+    assert [row[:2] + row[-3:] for row in students[1:]] == [
+        ['"><img src=x onerror=alert(1)>', "78", "4", TOTAL, percent(4)],
+        ["José O'Brien-Smith", "77", "3", TOTAL, percent(3)],
+        ["leeann", "1001", "4", TOTAL, percent(4)],
+        ["smithbob", "1002", "0", TOTAL, percent(0)],
     ]
+    assert points["the_database"] == ("0",) * 4 and points["add_rollback"] == ("4", "3", "4", "0")
 
 
 def test_feedback_pages_escape_what_students_wrote(graded_class):
@@ -197,6 +208,10 @@ def test_shards_run_by_the_deploy_manifests_merge_into_the_single_runs_gradebook
         subprocess.run(command, env=environment, cwd=ROOT, check=True, capture_output=True, timeout=300)
     parts = sorted((tmp_path / "parts").glob("part-*.json"))
     assert len(parts) == 4 and sum(len(json.loads(part.read_text())["rows"]) > 0 for part in parts) >= 2
+    copies = sorted(
+        path.relative_to(tmp_path / "parts" / "graded").as_posix() for path in (tmp_path / "parts").rglob("*.ipynb")
+    )
+    assert copies == sorted(name for name, text in CLASS.items() if text)  # each under its own name: none overwritten
     assert main(["merge", *map(str, parts), "--out", str(tmp_path / "merged")]) == 0
     for name in GRADEBOOK_FILES:
         assert (tmp_path / "merged" / name).read_bytes() == (single / name).read_bytes(), name
@@ -212,3 +227,67 @@ def test_the_summary_line_names_invalid_files_and_strict_makes_them_fail(graded_
     line = capsys.readouterr().out.strip()
     assert len(line.splitlines()) == 1
     assert line.endswith("1 invalid: smithbob_1002_5003_03_add_and_rollback.ipynb")
+
+
+def good_part() -> dict:
+    rows = [GradeRow("s1.ipynb", "add_rollback", "add_rollback.add", "passed", 1, 1, "ok")]
+    return json.loads(part_json(Shard(1, 1), ["s1.ipynb"], rows, ["add_rollback"]))
+
+
+def damaged_parts() -> dict[str, dict]:
+    """A part file damaged in each field in turn: missing, or of another type; and rows damaged in each of theirs."""
+    damaged = {}
+    for field, value in good_part().items():
+        if field == "format":
+            continue
+        damaged[f"no {field}"] = {key: item for key, item in good_part().items() if key != field}
+        damaged[f"{field} of another type"] = {**good_part(), field: {"x": 1} if not isinstance(value, dict) else 1}
+    for field in good_part()["rows"][0]:
+        part = good_part()
+        part["rows"][0][field] = None
+        damaged[f"a row's {field} null"] = part
+        part = good_part()
+        del part["rows"][0][field]
+        damaged[f"a row without {field}"] = part
+    part = good_part()
+    part["rows"][0]["points"] = "1"
+    damaged["points as text"] = part
+    damaged["a row that is a list"] = {**good_part(), "rows": [[1, 2]]}
+    damaged["an exercise that is a number"] = {**good_part(), "exercises": [3]}
+    damaged["a shard written wrong"] = {**good_part(), "shard": "1 of 1"}
+    return damaged
+
+
+@pytest.mark.parametrize("damage", damaged_parts())
+def test_a_damaged_part_file_is_refused_in_one_line(damage, tmp_path, capsys):
+    part = tmp_path / "part-1-of-1.json"
+    part.write_text(json.dumps(damaged_parts()[damage]), encoding="utf-8")
+    with pytest.raises(ShardError, match="is damaged"):
+        merged_rows([part])
+    assert main(["merge", str(part), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_parts_of_gradings_counting_other_exercises_do_not_merge(tmp_path):
+    names = [f"s{number}.ipynb" for number in range(10)]
+    write_parts(tmp_path / "a", 2, names)
+    (tmp_path / "a" / "part-2-of-2.json").write_text(
+        part_json(Shard(2, 2), names, [], ["add_rollback", "updating"]), encoding="utf-8"
+    )
+    with pytest.raises(ShardError, match="different gradings"):
+        merged_rows([tmp_path / "a"])
+
+
+def test_merge_counts_the_exercises_the_parts_were_graded_with(tmp_path):
+    write_parts(tmp_path / "parts", 2, ["Ann Lee_1_assignsubmission_file/03.ipynb", "bo/03.ipynb"])
+    assert main(["merge", str(tmp_path / "parts"), "--out", str(tmp_path / "out")]) == 0
+    header = (tmp_path / "out" / "students.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "student,student_id,add_rollback,total,max,percent"
+
+
+def test_a_part_holds_what_a_notebook_held_even_a_lone_surrogate(tmp_path):
+    rows = [GradeRow("s.ipynb", "add_rollback", "add_rollback.add", "failed", 0, 1, "raised: \ud800", "x = '\ud800'")]
+    part = tmp_path / "part-1-of-1.json"
+    write_atomically(part, part_json(Shard(1, 1), ["s.ipynb"], rows, ["add_rollback"]))
+    assert merged_rows([part]) == (rows, ["add_rollback"])

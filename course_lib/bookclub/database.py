@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine, StaticPool, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import configure_mappers
 
 from course_lib.bookclub.lending import Lending, create_shelf
@@ -30,17 +31,70 @@ SHARED_FILE_NAME = "club.db"
 WAIT_SECONDS = 0.5
 
 
+ACCEPTED_SETTINGS = (
+    f"${DATABASE_VARIABLE} accepts: nothing (unset or empty: in-memory SQLite), `{POSTGRES_KEYWORD}` (a server the "
+    "kit starts), or an SQLAlchemy URL such as sqlite:///club.db or postgresql://user:password@host/database"
+)
+
+
+class DatabaseSettingError(ValueError):
+    """$COURSE_DATABASE names a database the kit cannot use: the message says why, and which values it accepts."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows in a notebook instead of a traceback through SQLAlchemy: this one message."""
+        return [f"{type(self).__name__}: {self}"]
+
+
 def database_setting() -> str:
     """What $COURSE_DATABASE asks for: empty (in-memory SQLite), `postgresql` (the kit's own server) or a URL."""
     return os.environ.get(DATABASE_VARIABLE, "").strip()
 
 
 def database_url(setting: str | None = None) -> str:
-    """The SQLAlchemy URL for a setting of $COURSE_DATABASE: `postgresql` makes a fresh database on the kit's server."""
+    """The SQLAlchemy URL for a setting of $COURSE_DATABASE: `postgresql` makes a fresh database on the kit's server.
+
+    A setting the kit cannot use raises DatabaseSettingError, before anything connects.
+    """
     setting = database_setting() if setting is None else setting
     if setting == POSTGRES_KEYWORD:
         return fresh_postgres_database()
+    if setting:
+        check_database_setting(setting)
     return setting or IN_MEMORY_SQLITE
+
+
+def check_database_setting(setting: str | None = None) -> None:
+    """Raise DatabaseSettingError unless the kit can use the setting: a URL that parses, of an installed driver."""
+    setting = database_setting() if setting is None else setting
+    if setting in ("", POSTGRES_KEYWORD):
+        return
+    try:
+        url = make_url(setting)
+    except ArgumentError:
+        raise DatabaseSettingError(
+            f"${DATABASE_VARIABLE}={_shown(setting)} is not a database URL. {ACCEPTED_SETTINGS}."
+        ) from None
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise DatabaseSettingError(
+            f"${DATABASE_VARIABLE} names the database kind {url.drivername!r}, which SQLAlchemy does not know. "
+            f"{ACCEPTED_SETTINGS}."
+        ) from None
+    except ImportError as error:
+        raise DatabaseSettingError(
+            f"${DATABASE_VARIABLE} names {url.drivername!r}, whose driver is not installed ({error}): install it, "
+            f"or choose another. {ACCEPTED_SETTINGS}."
+        ) from None
+
+
+def _shown(setting: str) -> str:
+    """The setting as a message may quote it: never what could be a password (a URL's part before an `@`)."""
+    return (
+        repr(setting)
+        if "@" not in setting and len(setting) <= 80
+        else "(a value not shown here: it may hold a password)"
+    )
 
 
 def is_in_memory_sqlite(url: str) -> bool:
@@ -80,8 +134,19 @@ def create_course_app(url: str = IN_MEMORY_SQLITE, *, file: str | None = None, s
         if sqlite:
             _use_explicit_sqlite_transactions(db.engine, write_ahead_log=shared)
         if not in_memory:
-            _replace_with_seeded_schema(db.engine, shelf=shared)
+            try:
+                _replace_with_seeded_schema(db.engine, shelf=shared)
+            except (OperationalError, InterfaceError) as error:  # it cannot connect, or open the file
+                reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+                raise DatabaseSettingError(
+                    f"The kit could not open the database {_hidden(make_url(url))} ({reason}): check "
+                    f"${DATABASE_VARIABLE}. {ACCEPTED_SETTINGS}."
+                ) from None
     return app
+
+
+def _hidden(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 def dispose(app: Flask) -> None:

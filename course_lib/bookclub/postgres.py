@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 
 POSTGRES_KEYWORD = "postgresql"
 IN_THE_BROWSER = (
-    "PostgreSQL needs the course installed on your computer (`make lab`, see the README): in the browser "
-    "(JupyterLite) the kit cannot start a PostgreSQL server, and lessons use in-memory SQLite."
+    "PostgreSQL needs the course installed on your computer (`make lab`, see the README): the browser (JupyterLite) "
+    "cannot run a PostgreSQL server, so its lessons use in-memory SQLite."
 )
 _database_numbers = itertools.count(1)
 
@@ -25,10 +25,16 @@ class PostgresUnavailable(RuntimeError):
     """The kit could not start its PostgreSQL server."""
 
 
+class PostgresNotInTheBrowser(PostgresUnavailable):
+    """PostgreSQL asked for in the browser (JupyterLite), where no server can run: a lesson's cell says so in a note."""
+
+    needs = "PostgreSQL"
+
+
 def fresh_postgres_database() -> str:
     """The URL of a new, empty database on the kit's own server (started at the first call of the process)."""
     if sys.platform == "emscripten":  # Pyodide, in JupyterLite
-        raise PostgresUnavailable(IN_THE_BROWSER)
+        raise PostgresNotInTheBrowser(IN_THE_BROWSER)
     server_url = make_url(_server().get_uri())
     name = f"course_{os.getpid()}_{next(_database_numbers)}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")

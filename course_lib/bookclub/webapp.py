@@ -10,21 +10,25 @@ plain functions, and the kit (or a check, on a scratch app) puts them at their U
     edit_email     GET, POST  /readers/<int:reader_id>/email
     delete_reader  GET, POST  /readers/<int:reader_id>/delete
 
-`python -m course_lib app` serves the kit's views on 127.0.0.1 for a browser.
+`python -m course_lib app` serves the kit's views on 127.0.0.1 for a browser, each page with the transaction its
+request ran in a panel under it (transaction_panel.py). Every page is styled by Simple.css (static/simple.css, version
+2.3.7 from the npm registry, MIT licence beside it, vendored unchanged so that the app needs no network and no npm)
+and the club's few rules (static/club.css).
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from jinja2 import DictLoader
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from course_lib.bookclub.database import create_course_app, database_url
 from course_lib.bookclub.models import Reader, db
+from course_lib.bookclub.transaction_panel import show_transactions as add_transaction_panel
 from course_lib.classroom.echo import echo_of
 
 #: endpoint (the view function's name), URL rule, methods
@@ -38,14 +42,22 @@ ROUTES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 TAKEN = "that email is already registered"
 ERRORS_KEY = "course_lib.club_errors"
 
+STATIC = Blueprint("club", __name__, static_folder="static", static_url_path="/static/club")
+# Each page's text (what the checks read) is the same as before the styles: the separators are hidden by club.css.
 TEMPLATES = {
     "base.html": """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{% block title %}Book club{% endblock %}</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}Book club{% endblock %}</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="{{ url_for('club.static', filename='simple.css') }}">
+<link rel="stylesheet" href="{{ url_for('club.static', filename='club.css') }}"></head>
 <body>
-<nav><a href="{{ url_for('readers') }}">Readers</a> | <a href="{{ url_for('sign_up') }}">Sign up</a>
-| the club has {{ club_size() }} members</nav>
+<header><nav aria-label="Book club"><a href="{{ url_for('readers') }}">Readers</a><span class="separator"> |</span>
+<a href="{{ url_for('sign_up') }}">Sign up</a><span class="separator"> |</span>
+<span class="club-size">the club has {{ club_size() }} members</span></nav></header>
+<main>
 {% for message in get_flashed_messages() %}<p class="flash">{{ message }}</p>
 {% endfor %}{% block content %}{% endblock %}
+</main>
 </body></html>""",
     "readers.html": """{% extends "base.html" %}{% block content %}<h1>Readers</h1>
 <table id="readers">{% for reader in readers %}
@@ -74,6 +86,9 @@ TEMPLATES = {
 <form method="post" action="{{ url_for('delete_reader', reader_id=reader.id) }}">
 <button type="submit">Delete</button>
 </form>{% endblock %}""",
+    "error.html": """{% extends "base.html" %}{% block title %}{{ error.code }} {{ error.name }}{% endblock %}
+{% block content %}<h1>{{ error.code }} {{ error.name }}</h1>
+<p>{{ error.description }}</p>{% endblock %}""",
 }
 
 
@@ -144,13 +159,19 @@ KIT_VIEWS: dict[str, Callable[..., Any]] = {
 
 
 def create_club_app(
-    *views: Callable[..., Any], url: str | None = None, show_sql: bool = False, log_errors: bool = False
+    *views: Callable[..., Any],
+    url: str | None = None,
+    show_sql: bool = False,
+    log_errors: bool = False,
+    show_transactions: bool = False,
 ) -> Flask:
     """A book-club web app on a fresh seeded database, with these view functions (by name) and the kit's for the rest.
 
     `url` defaults to what $COURSE_DATABASE asks for (in-memory SQLite unless it says otherwise). With `show_sql`,
     each request prints a line `--> METHOD /path` and the SQL it sends, and a view that raises prints its error
-    (the 500 page says it too); `log_errors` logs its traceback as Flask does by default.
+    (the 500 page says it too); `log_errors` logs its traceback as Flask does by default. With `show_transactions`
+    (what `make app` serves), every page shows the transaction its request ran in a panel under it, and an HTTP
+    error is a page of the club's own.
     """
     chosen = dict(KIT_VIEWS)
     for view in views:
@@ -161,6 +182,7 @@ def create_club_app(
     app = create_course_app(database_url() if url is None else url)
     app.secret_key = "book-club-course"  # flash() keeps its messages in the signed session cookie
     app.jinja_loader = DictLoader(TEMPLATES)
+    app.register_blueprint(STATIC)
     for endpoint, rule, methods in ROUTES:
         app.add_url_rule(rule, endpoint, chosen[endpoint], methods=list(methods))
     app.add_url_rule("/", "home", lambda: redirect(url_for("readers")))
@@ -182,6 +204,9 @@ def create_club_app(
 
     app.log_exception = record_error  # type: ignore[method-assign]
     app.register_error_handler(InternalServerError, _server_error)
+    if show_transactions:
+        app.register_error_handler(HTTPException, _error_page)
+        add_transaction_panel(app)
     return app
 
 
@@ -195,6 +220,11 @@ def _server_error(error: InternalServerError) -> tuple[str, int]:
     return f"<h1>500 Internal Server Error</h1><p>{_error_text(error.original_exception)}</p>", 500
 
 
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    """An HTTP error (404 Not Found, 405 Method Not Allowed...) as a page of the club."""
+    return render_template("error.html", error=error), error.code or 500
+
+
 def _error_text(error: BaseException | None) -> str:
     if error is None:
         return "an unknown error"
@@ -204,7 +234,7 @@ def _error_text(error: BaseException | None) -> str:
 
 def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
     """Serve the kit's book-club app on a fresh database until interrupted (one request at a time)."""
-    app = create_club_app(log_errors=True)
+    app = create_club_app(log_errors=True, show_transactions=True)
     print(f"The book club is open at http://{host}:{port}/readers (Ctrl+C stops it; the data is fresh at each start)")
     # One thread: an in-memory SQLite database is one connection (StaticPool), which two requests must not share.
     app.run(host=host, port=port, threaded=False, use_reloader=False)

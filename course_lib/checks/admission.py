@@ -111,7 +111,6 @@ def real_attributes() -> frozenset[str]:
     """Every public attribute name of the objects an answer can reach: what a one-letter slip must not name."""
     found: set[str] = set()
     for holder in _reachable_classes():
-        # identifiers only: pytest's assertion rewriting adds `@py_builtins` to the modules of its plugins (the kit's)
         found.update(name for name in dir(holder) if not name.startswith("_") and name.isidentifier())
     return frozenset(found)
 

@@ -95,6 +95,10 @@ def all_judges() -> dict[str, Judge]:
     return dict(_JUDGES)
 
 
+RAN_AGAIN_HINT = (
+    "An answer cell of yours ran more than once: if the database refused what an earlier run had already saved, run "
+    "the setup cell (start_lesson()) again, then your cells from the top."
+)
 RUN_FROM_THE_TOP = (
     "Your answers are right when they run from the top on a fresh database, but this notebook's database still "
     "holds what earlier runs of your answer cells did (one of them ran more than once). Run the setup cell "
@@ -118,7 +122,14 @@ def judge(
     answer = latest(checkpoint_id) if judge_of(checkpoint_id) else None
     if answer is None or answer.error is not None or is_placeholder(answer.source):
         error = described_error(answer.error) if answer and answer.error else None
-        return decide(checkpoint_id, answer.source if answer else None, error, None)
+        verdict = decide(checkpoint_id, answer.source if answer else None, error, None)
+        if (
+            verdict.status is Status.RAISED
+            and ran_again
+            and {"IntegrityError", "PendingRollbackError"} & {*(error or {}).get("types", ())}
+        ):
+            return Verdict(checkpoint_id, verdict.status, f"{verdict.message} {RAN_AGAIN_HINT}")
+        return verdict
     earlier = earlier_answers(checkpoint_id, latest)
     current = CurrentNamespace({name: value for name, value in namespace.items() if name not in answer.stale})
     current.stale = answer.stale & namespace.keys()
@@ -347,8 +358,6 @@ def _raised(checkpoint_id: str, error: dict[str, Any]) -> Verdict:
         if kind in types and (found := re.search(pattern, message)):
             return Verdict(checkpoint_id, Status.MISTAKE, diagnosis.format(*found.groups()))
     message = f"Your answer cell stopped with {error.get('text', types[0])}. Fix it, run it again, then run this check."
-    if types[0] in ("IntegrityError", "PendingRollbackError"):
-        message += " If you ran cells more than once, restart from a fresh database: run the notebook from the top."
     return Verdict(checkpoint_id, Status.RAISED, message)
 
 

@@ -26,7 +26,7 @@ from course_lib.bookclub.lending import Shelf
 from course_lib.bookclub.models import Annotation, Book, Reader, Review, db, restore_model_classes
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD
 from course_lib.classroom.answer_log import ANSWERS
-from course_lib.classroom.browser_kernel import share_context_with_later_cells
+from course_lib.classroom.browser_kernel import answer_unavailable_with_notes, share_context_with_later_cells
 from course_lib.classroom.echo import LABEL_OPTION, echo_of
 from course_lib.classroom.short_errors import show_database_errors_short
 
@@ -57,6 +57,7 @@ def start_lesson(*, show_sql: bool = True, shared: bool = False, short_errors: b
     _pushed.append(context)
     if sys.platform == "emscripten":  # JupyterLite's Pyodide kernel
         share_context_with_later_cells()
+        answer_unavailable_with_notes()
     shell = get_ipython()
     if shell is not None:
         ANSWERS.record_cells_of(shell)

@@ -7,6 +7,7 @@ still counts as failed: the answer's check says it raised, and Run All stops the
 
 import re
 import sys
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -27,10 +28,32 @@ LESSON_OF_ERROR = {
 
 def show_database_errors_short(shell: Any, short: bool = True) -> None:
     """Make the shell show SQLAlchemy's errors short (or, `short=False`, whole again)."""
-    if short and SQLAlchemyError not in shell.custom_exceptions:
-        shell.set_custom_exc((SQLAlchemyError,), _shown_short)
-    elif not short and SQLAlchemyError in shell.custom_exceptions:
-        shell.set_custom_exc((), None)
+    handle_errors(shell, (SQLAlchemyError,), _shown_short if short else None)
+
+
+#: The handler of each kind of error the kit shows its own way, per shell (IPython keeps one custom handler).
+HANDLERS_KEY = "_course_lib_error_handlers"
+Handler = Callable[[Any, type, BaseException, Any, Any], None]
+
+
+def handle_errors(shell: Any, kinds: tuple[type[BaseException], ...], handler: Handler | None) -> None:
+    """Show these kinds of error with `handler` (None: as IPython does), beside the kit's other handlers."""
+    handlers: dict[type[BaseException], Handler] = shell.__dict__.setdefault(HANDLERS_KEY, {})
+    for kind in kinds:
+        if handler is None:
+            handlers.pop(kind, None)
+        else:
+            handlers[kind] = handler
+    shell.set_custom_exc(tuple(handlers), _dispatched) if handlers else shell.set_custom_exc((), None)
+
+
+def _dispatched(shell: Any, kind: type, error: BaseException, traceback: Any, tb_offset: Any = None) -> None:
+    """The one custom handler IPython calls: the handler of the first kind the error is, else IPython's own."""
+    for handled, handler in shell.__dict__.get(HANDLERS_KEY, {}).items():
+        if isinstance(error, handled):
+            handler(shell, kind, error, traceback, tb_offset)
+            return
+    shell.showtraceback((kind, error, traceback), tb_offset=tb_offset)
 
 
 #: How SQLAlchemy names an object in its messages, `<Reader at 0x7f3a...>`: a memory address, no use to a student.

@@ -4,13 +4,13 @@ A page holds only what the student already has or may see: their own files and a
 tasks and hints of the manifest. Never a reference solution or anyone else's work. Everything is HTML-escaped.
 """
 
-import html
 import re
 import unicodedata
 from collections.abc import Sequence
 
 from course_lib.authoring.manifest import Manifest
 from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.safe_text import html_text
 from course_lib.grading.students import StudentRecord, by_submission
 
 STYLE = """
@@ -53,17 +53,17 @@ def feedback_file_names(records: Sequence[StudentRecord]) -> list[str]:
 def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     """The whole feedback page of one student."""
     who = record.submitter
-    heading = html.escape(who.name) + (f" ({html.escape(who.student_id)})" if who.student_id else "")
+    heading = html_text(who.name) + (f" ({html_text(who.student_id)})" if who.student_id else "")
     parts = [
-        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Feedback: {html.escape(who.name)}</title>",
-        f"<style>{STYLE}</style><h1>Feedback for {heading}</h1>",
-        f"<p>{html.escape(manifest.title)}</p>",
+        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Feedback: {html_text(who.name)}</title>",
+        f"<style>{STYLE}</style><main><h1>Feedback for {heading}</h1>",
+        f"<p>{html_text(manifest.title)}</p>",
         f"<p><strong>{record.total} of {record.maximum} points ({record.percent:.0f}%).</strong></p>",
     ]
     files = by_submission(record.rows)
     lessons = {lesson.exercise: lesson for lesson in manifest.lessons}
     for exercise, points in record.points.items():
-        title = html.escape(lessons[exercise].title)
+        title = html_text(lessons[exercise].title)
         parts.append(f"<h2>{title}: {points} of {record.maxima[exercise]}</h2>")
         counted = record.counted.get(exercise)
         if counted is None:
@@ -75,28 +75,34 @@ def feedback_html(record: StudentRecord, manifest: Manifest) -> str:
     unmatched = [name for name, rows in files.items() if rows[0].exercise not in record.points]
     if unmatched:
         parts.append("<h2>Other files</h2>")
-        parts += [_file_section(name, files[name], manifest, "not an exercise of the course") for name in unmatched]
-    return "\n".join(parts) + "\n"
+        for name in unmatched:
+            role = (
+                "not counted in this grading" if files[name][0].exercise in lessons else "not an exercise of the course"
+            )
+            parts.append(_file_section(name, files[name], manifest, role))
+    return "\n".join([*parts, "</main>"]) + "\n"
 
 
 def _file_section(name: str, rows: list[GradeRow], manifest: Manifest, role: str) -> str:
     """One submitted file: its name, and a row per checkpoint (or why it could not be graded)."""
-    lines = [f"<p class='note'>{html.escape(role).capitalize()}: <code>{html.escape(name)}</code></p>"]
+    lines = [f"<p class='note'>{html_text(role).capitalize()}: <code>{html_text(name)}</code></p>"]
     if rows[0].status == "invalid":
-        return "\n".join([*lines, f"<p class='invalid'>Could not be graded: {html.escape(rows[0].message)}</p>"])
+        return "\n".join([*lines, f"<p class='invalid'>Could not be graded: {html_text(rows[0].message)}</p>"])
     if rows[0].status == "held":
         where = rows[0].message.partition(": ")[2]
-        return "\n".join([*lines, f"<p class='held'>{HELD_NOTE} {html.escape(where)}</p>"])
+        return "\n".join([*lines, f"<p class='held'>{HELD_NOTE} {html_text(where)}</p>"])
     lines.append("<table><tr><th>checkpoint</th><th>result</th><th>your answer</th><th>hint</th></tr>")
     for row in rows:
         info = manifest.checkpoint(row.checkpoint)
-        task = f"<br><span class='note'>{html.escape(info.task)}</span>" if info else ""
-        answer = f"<pre>{html.escape(row.answer)}</pre>" if row.answer.strip() else "<span class='note'>none</span>"
-        hint = html.escape(info.hint) if info else ""
+        task = f"<br><span class='note'>{html_text(info.task)}</span>" if info else ""
+        answer = "<span class='note'>none</span>"
+        if row.answer.strip():
+            answer = f"<pre>{html_text(row.answer, code=True)}</pre>"
+        hint = html_text(info.hint) if info else ""
         status = row.status if row.status in STATUS_WORDS else "error"
         lines.append(
-            f"<tr><td><code>{html.escape(row.checkpoint)}</code>{task}</td>"
+            f"<tr><td><code>{html_text(row.checkpoint)}</code>{task}</td>"
             f"<td><span class='{status}'>{STATUS_WORDS[status]}</span>"
-            f"<br>{html.escape(row.message)}</td><td>{answer}</td><td>{hint}</td></tr>"
+            f"<br>{html_text(row.message)}</td><td>{answer}</td><td>{hint}</td></tr>"
         )
     return "\n".join([*lines, "</table>"])

@@ -3,9 +3,11 @@
 import csv
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from course_lib.grading.safe_text import spreadsheet_safe, visible
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "invalid", "held")
 
@@ -54,22 +56,28 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def grades_csv(rows: Iterable[GradeRow]) -> str:
-    """The gradebook as CSV text."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV file's text, safe to open: every CSV of the gradebook is written by this function.
+
+    In each cell, invisible and control characters are escaped but line breaks and tabs (a bare carriage return or
+    a NUL would end a row where no reader expects it), and a cell a spreadsheet would run as a formula is neutralised.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(GRADE_COLUMNS)
-    writer.writerows([getattr(row, column) for column in GRADE_COLUMNS] for row in rows)
+    writer.writerows([_safe_cell(cell) for cell in row] for row in [header, *rows])
     return buffer.getvalue()
+
+
+def _safe_cell(cell: object) -> object:
+    return spreadsheet_safe(visible(cell, keep="\n\t") if isinstance(cell, str) else cell)
+
+
+def grades_csv(rows: Iterable[GradeRow]) -> str:
+    """The gradebook as CSV text."""
+    return csv_text(GRADE_COLUMNS, ([getattr(row, column) for column in GRADE_COLUMNS] for row in rows))
 
 
 def summary_csv(rows: Iterable[GradeRow]) -> str:
     """The per-submission summary as CSV text."""
-    summary = summary_rows(rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["submission", "exercise", "points", "max_points", *STATUSES], lineterminator="\n"
-    )
-    writer.writeheader()
-    writer.writerows(summary)
-    return buffer.getvalue()
+    columns = ["submission", "exercise", "points", "max_points", *STATUSES]
+    return csv_text(columns, ([row[column] for column in columns] for row in summary_rows(rows)))

@@ -27,15 +27,9 @@ from course_lib.checks.registry import Witness, decide
 from course_lib.checks.verdict import Status, Verdict
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.program import Program, program_of
-from course_lib.grading.sandbox import (
-    Outcome,
-    Slot,
-    python_paths,
-    runner_command,
-    sandbox_available,
-    sandboxed_command,
-)
-from course_lib.grading.submissions import Submission, read_submission
+from course_lib.grading.safe_text import storable_path
+from course_lib.grading.sandbox import Outcome, Slot, grading_command, notebook_seconds, sandbox_available
+from course_lib.grading.submissions import Submission, read_submission, submission_name
 from course_lib.protocol import ANSWER_TAG
 
 OUTPUT_LIMIT = 8 * 1024 * 1024  # what one submission may write back, evidence and printed text together
@@ -61,7 +55,9 @@ class Settings:
     cell_timeout: float
     jobs: int
     sandbox: str | None  # its description, or None when unsandboxed
-    on_done: Callable[[], None] = lambda: None
+    names_below: Path | None = None  # the folder submissions are named from (default: the deepest holding them all)
+    on_start: Callable[[str], None] = lambda name: None  # told each submission's name as it starts, and ends
+    on_done: Callable[[str], None] = lambda name: None
     admitted: frozenset[str] = frozenset()  # the absolute paths of submissions to grade even when held
 
 
@@ -127,7 +123,7 @@ def run(settings: Settings, work: Work) -> None:
         "cell_timeout": settings.cell_timeout,
         "sandboxed": settings.sandbox is not None,
     }
-    timeout = READY_SECONDS + settings.cell_timeout * (len(work.program.cells) + 2)
+    timeout = READY_SECONDS + notebook_seconds(settings.cell_timeout)  # the same for 4 cells or 400
     work.outcome = work.slot.run(job, timeout)
     for line in work.outcome.output.split(b"\n"):
         try:
@@ -168,9 +164,10 @@ def keep(settings: Settings, work: Work) -> None:
     notebook = work.submission.notebook
     assert notebook is not None
     executed = _executed_copy(notebook, work)
-    target = settings.graded_folder / work.name
+    target = settings.graded_folder / storable_path(work.name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(executed, target)
+    # a lone surrogate (which a notebook's JSON may hold, as \ud800) is written back as that same JSON escape
+    target.write_text(nbformat.writes(executed), encoding="utf-8", errors="backslashreplace")
 
 
 #: The stages, in order. Each takes the settings and one submission; `run` is the only one that runs student code.
@@ -180,11 +177,10 @@ STAGES: tuple[Callable[[Settings, Work], None], ...] = (read, plan, run, judge, 
 def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     """Grade every submission, `settings.jobs` at a time; rows come back in the order of `paths`."""
     paths = [Path(os.path.abspath(path)) for path in paths]
-    common = _common_folder(paths)
-    works = [Work(path, path.relative_to(common).as_posix()) for path in paths]
+    common = settings.names_below or _common_folder(paths)
+    works = [Work(path, submission_name(path, common)) for path in paths]
 
-    runner = runner_command()
-    command = sandboxed_command(runner, python_paths()) if settings.sandbox else runner
+    command = grading_command(sandboxed=settings.sandbox is not None)
     slots: queue.Queue[Slot] = queue.Queue()
     for _ in range(max(1, settings.jobs)):
         slots.put(Slot(command, output_limit=OUTPUT_LIMIT))
@@ -192,6 +188,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
     def grade_one(work: Work) -> None:
         work.slot = slots.get()
         try:
+            settings.on_start(work.name)
             for stage in STAGES:
                 stage(settings, work)
         except Exception as error:  # one unforeseen shape must cost its own row, never the class's gradebook
@@ -199,7 +196,7 @@ def grade_all(paths: list[Path], settings: Settings) -> list[GradeRow]:
         finally:
             slots.put(work.slot)
             work.slot = None
-        settings.on_done()
+        settings.on_done(work.name)
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:

@@ -8,8 +8,9 @@ from pathlib import PurePosixPath
 # name lowercased with everything but letters, digits and underscores removed ("O'Brien-Smith, José" gives
 # obriensmithjosé); anonymous grading puts anon_<anonymous id> for name and user id (canvas-lms, lib/content_zipper.rb).
 # A student who uploads a file name twice gets "-1", "-2" before its extension.
+# A byte that was not UTF-8 (the zip's name in another encoding) is escaped in the name the grader reads, as \xe9.
 CANVAS_NAME = re.compile(
-    r"^(?:(?P<name>(?!LATE_|anon_)\w+?)_)?(?P<late>LATE_)?(?P<id>\d+|anon_[^\W_]+)_\d+_(?P<file>.+)$"
+    r"^(?:(?P<name>(?!LATE_|anon_)(?:\w|\\x[0-9a-f]{2})+?)_)?(?P<late>LATE_)?(?P<id>\d+|anon_[^\W_]+)_\d+_(?P<file>.+)$"
 )
 # Moodle names a folder per student and plugin <Full Name>_<participant id>_assignsubmission_<plugin>, with an
 # underscore at the end in Moodle 3.x; with "download submissions in folders" off, that prefix and an underscore start

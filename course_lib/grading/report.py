@@ -4,13 +4,13 @@ Students in a sortable table, the score distribution, the hardest checkpoints, a
 linking to the students concerned.
 """
 
-import html
 import statistics
 from collections.abc import Sequence
 
 from course_lib.authoring.manifest import Manifest
 from course_lib.grading.gradebook import GradeRow
-from course_lib.grading.students import StudentRecord, by_submission, graded_exercises
+from course_lib.grading.safe_text import html_text
+from course_lib.grading.students import StudentRecord, by_submission, graded_exercises, received_exercises
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 80em; color: #1f2328; }
@@ -78,9 +78,10 @@ def report_html(
     mean = f"mean {statistics.fmean(percents):.1f}%, median {statistics.median(percents):.1f}%" if percents else ""
     parts = [
         f"<!doctype html><html lang='en'><meta charset='utf-8'><title>Gradebook</title><style>{STYLE}</style>",
-        f"<h1>Gradebook</h1><p>{html.escape(manifest.title)}</p>",
+        f"<main><h1>Gradebook</h1><p>{html_text(manifest.title)}</p>",
         f"<p>{len(records)} students, {len(by_submission(rows))} files, {len(invalid)} not gradable, "
         f"{len(held)} held for review; {mean}.</p>",
+        _counted_note(records, manifest),
         _held_section(held),
         "<h2>Score distribution</h2>",
         distribution_svg(percents),
@@ -91,13 +92,23 @@ def report_html(
     if invalid:
         parts.append("<h2>Files that could not be graded</h2><ul>")
         parts += [
-            f"<li><code>{html.escape(row.submission)}</code>: {html.escape(row.message)}</li>"
+            f"<li><code>{html_text(row.submission)}</code>: {html_text(row.message)}</li>"
             for row in rows
             if row.status == "invalid"
         ]
         parts.append("</ul>")
-    parts.append(f"<script>{SCRIPT}</script>")
+    parts.append(f"</main><script>{SCRIPT}</script>")
     return "\n".join(parts) + "\n"
+
+
+def _counted_note(records: Sequence[StudentRecord], manifest: Manifest) -> str:
+    """Which exercises the percentages count, and those of them nobody sent a file for."""
+    titles = {lesson.exercise: lesson.title for lesson in manifest.lessons}
+    counted = graded_exercises(records)
+    received = received_exercises(records)
+    named = ", ".join(f"{html_text(titles[e])}{'' if e in received else ' (no file received)'}" for e in counted)
+    points = sum(records[0].maxima.values()) if records else 0
+    return f"<p id='counted'>Percentages count {len(counted)} exercise(s), {points} points: {named}.</p>"
 
 
 def _held_section(held: dict[str, str]) -> str:
@@ -105,7 +116,7 @@ def _held_section(held: dict[str, str]) -> str:
     if not held:
         return ""
     items = "".join(
-        f"<li><code>{html.escape(name)}</code>: {html.escape(message.partition(': ')[2])}</li>"
+        f"<li><code>{html_text(name)}</code>: {html_text(message.partition(': ')[2])}</li>"
         for name, message in held.items()
     )
     return (
@@ -171,19 +182,19 @@ def _students_table(
         "<p id='filter-note' hidden><span></span> <a href='#students'>Show all students</a></p>",
         "<table id='students'><thead><tr>",
         *(
-            f"<th data-type='{kind}' title='{html.escape(titles.get(name, name))}'><button type='button'>"
-            f"{html.escape(name)}</button></th>"
+            f"<th data-type='{kind}' title='{html_text(titles.get(name, name))}'><button type='button'>"
+            f"{html_text(name)}</button></th>"
             for name, kind in headers
         ),
         "<th>feedback</th></tr></thead><tbody>",
     ]
     for index, (record, page) in enumerate(zip(records, feedback_names, strict=True)):
         cells = [
-            f"<td>{html.escape(record.submitter.name)}</td><td>{html.escape(record.submitter.student_id)}</td>",
+            f"<td>{html_text(record.submitter.name)}</td><td>{html_text(record.submitter.student_id)}</td>",
             *(f"<td class='number'>{record.points[exercise]}</td>" for exercise in exercises),
             f"<td class='number'>{record.total}</td>",
             f"<td class='number' data-value='{record.percent:.2f}'>{record.percent:.0f}%</td>",
-            f"<td><a href='feedback/{html.escape(page)}'>feedback</a></td>",
+            f"<td><a href='feedback/{html_text(page)}'>feedback</a></td>",
         ]
         lines.append(f"<tr data-diagnoses='{' '.join(diagnosed.get(index, []))}'>{''.join(cells)}</tr>")
     return "\n".join([*lines, "</tbody></table>"])
@@ -195,14 +206,15 @@ def _hardest_checkpoints(rows: Sequence[GradeRow], manifest: Manifest, most: int
         if row.checkpoint:
             attempts.setdefault(row.checkpoint, []).append(row.status == "passed")
     rates = sorted(((sum(passed) / len(passed), checkpoint) for checkpoint, passed in attempts.items()))[:most]
-    lines = ["<h2>Hardest checkpoints</h2><table id='hardest'><tr><th>checkpoint</th><th>passed</th><th></th></tr>"]
+    lines = ["<h2>Hardest checkpoints</h2><table id='hardest'>"]
+    lines.append("<tr><th>checkpoint</th><th>passed</th><th>not passed</th></tr>")
     for rate, checkpoint in rates:
         info = manifest.checkpoint(checkpoint)
-        task = f"<br>{html.escape(info.task)}" if info else ""
+        task = f"<br>{html_text(info.task)}" if info else ""
         lines.append(
-            f"<tr><td><code>{html.escape(checkpoint)}</code>{task}</td>"
+            f"<tr><td><code>{html_text(checkpoint)}</code>{task}</td>"
             f"<td>{rate:.0%} of {len(attempts[checkpoint])}</td>"
-            f"<td><span class='bar' style='width:{(1 - rate) * 10:.1f}em'></span></td></tr>"
+            f"<td><span class='bar' aria-hidden='true' style='width:{(1 - rate) * 10:.1f}em'></span></td></tr>"
         )
     return "\n".join([*lines, "</table>"])
 
@@ -213,6 +225,6 @@ def _diagnoses_table(diagnoses: list[tuple[str, str, list[int]]]) -> str:
     for number, (checkpoint, message, concerned) in enumerate(diagnoses):
         lines.append(
             f"<tr><td><a href='#diagnosis=d{number}'>{len(concerned)} student(s)</a></td>"
-            f"<td><code>{html.escape(checkpoint)}</code></td><td id='d{number}'>{html.escape(message)}</td></tr>"
+            f"<td><code>{html_text(checkpoint)}</code></td><td id='d{number}'>{html_text(message)}</td></tr>"
         )
     return "\n".join([*lines, "</table>"])

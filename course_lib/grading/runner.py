@@ -1,6 +1,6 @@
 """Inside the sandbox: runs a submission's cells as Jupyter would, and writes the evidence of each checkpoint.
 
-Run by `sandbox.runner_command()`, it reads jobs on its standard input, one JSON line each, and writes JSON lines on
+Run by `sandbox.grading_command()`, it reads jobs on its standard input, one JSON line each, and writes JSON lines on
 its standard output: one per code cell (what the cell printed) and one per checkpoint (the evidence its judge
 collected), then `done` and, once the sandbox is clean again, `end`.
 Nothing here decides a grade: the grader reads these lines as untrusted data and applies the rules itself.
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, BinaryIO
 
-from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER
+from course_lib.grading.sandbox import SANDBOX_HOME, WORK_FOLDER, notebook_seconds
 from course_lib.protocol import LESSON_FILE_VARIABLE
 
 OUTPUT_CHARACTERS = 20_000
@@ -92,7 +92,7 @@ def _grade(job: dict[str, Any], shell_class: Any, channel: BinaryIO) -> None:
         os.close(commands)
         os.close(replies)
         os.environ[LESSON_FILE_VARIABLE] = lesson_file
-        _limit_resources(float(job["cell_timeout"]) * (len(job["cells"]) + 2))
+        _limit_resources(notebook_seconds(float(job["cell_timeout"])))
         _serve(job, shell_class, os.fdopen(commands_read, "rb"), os.fdopen(replies_written, "wb"))
     os.close(commands_read)
     os.close(replies_written)
@@ -244,14 +244,14 @@ def _time_limit(timeout: float) -> Iterator[None]:
 
 def _run_cell(shell: Any, source: str, timeout: float) -> tuple[str, dict[str, Any] | None, bool]:
     """Run one cell as the notebook would: what it printed (a traceback included), what it did, and if it timed out."""
-    from course_lib.checks.judging.observation import session_observation, transaction_log
+    from course_lib.checks.judging.observation import observed_log, session_observation
 
     printed = BoundedText()
     observed: dict[str, Any] | None = None
     timed_out = False
     try:
         with _time_limit(timeout), redirect_stdout(printed), redirect_stderr(printed):
-            with transaction_log() as log:
+            with observed_log() as log:
                 result = shell.run_cell(source, store_history=False)
             timed_out = isinstance(result.error_in_exec, CellTimeout)
             observed = None if timed_out else {"log": log, "session": session_observation()}

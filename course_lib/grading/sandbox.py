@@ -26,6 +26,9 @@ BWRAP = "bwrap"
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/ld.so.cache", "/etc/alternatives")
 SANDBOX_HOME = "/tmp/home"
 WORK_FOLDER = "/tmp/work"
+#: Where the sandbox shows the kit's package and the grader's virtual environment: fixed paths, not the instructor's.
+SANDBOX_KIT = "/opt/course-grader/kit"
+SANDBOX_VENV = "/opt/course-grader/venv"
 TMP_BYTES = 64 * 1024 * 1024
 #: The only environment a sandboxed process gets.
 CLEAN_ENVIRONMENT = {
@@ -47,8 +50,11 @@ CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
 MAX_PROCESSES = 64
 GROUP_PREFIX = "course-grader-"
 CPU_PERIOD_MICROSECONDS = 100_000
+#: A notebook may run, in all, as long as this many of its cells at their time limit, however many cells it has.
+NOTEBOOK_CELL_LIMITS = 4
 #: The line the runner writes when it has finished a job and is ready for the next.
 END_OF_JOB = b'{"end": true}'
+ARGUMENTS_PIPE_BYTES = 65536  # what a Linux pipe holds before its reader starts: the sandbox's arguments need ~2 KiB
 POLL_SECONDS = 0.1  # how often a running job's process cap is looked at
 
 
@@ -61,6 +67,11 @@ class Outcome:
     timed_out: bool
     output_cut: bool
     process_cap_reached: bool = False
+
+
+def notebook_seconds(cell_timeout: float) -> float:
+    """How long one notebook's cells may run in all (wall clock, and CPU time): a few cells' limits, not one each."""
+    return NOTEBOOK_CELL_LIMITS * cell_timeout
 
 
 @functools.cache
@@ -82,16 +93,16 @@ def _namespace_options() -> list[str]:
     return ["--unshare-all", "--die-with-parent", "--new-session", "--unshare-user", "--uid", "65534", "--gid", "65534"]
 
 
-def sandboxed_command(command: list[str], readable: list[Path]) -> list[str]:
-    """The bwrap command line that runs `command` with only `readable` (and the system) visible, read-only."""
-    options = [BWRAP, *_namespace_options(), "--clearenv"]
+def sandboxed_command(command: list[str], readable: list[tuple[Path, str]]) -> list[str]:
+    """The bwrap command line that runs `command` with only `readable` (source, path inside) and the system visible."""
+    options = [shutil.which(BWRAP) or BWRAP, *_namespace_options(), "--clearenv"]
     for key, value in CLEAN_ENVIRONMENT.items():
         options += ["--setenv", key, value]
     options += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for path in SYSTEM_PATHS:
         options += ["--ro-bind-try", path, path]
-    for path in readable:  # after the private /tmp, so that a Python installed below /tmp stays visible
-        options += ["--ro-bind", str(path), str(path)]
+    for source, inside in readable:  # after the private /tmp, so that a Python installed below /tmp stays visible
+        options += ["--ro-bind", str(source), inside]
     options += ["--dir", SANDBOX_HOME, "--dir", WORK_FOLDER, "--chdir", WORK_FOLDER]
     return [*options, "--", *command]
 
@@ -103,18 +114,30 @@ def kit_package() -> Path:
     return Path(course_lib.__file__).resolve().parent
 
 
-def python_paths() -> list[Path]:
-    """What a sandboxed copy of this interpreter must see: its installation, its environment and the kit's package."""
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), kit_package()})
+def grading_command(*, sandboxed: bool) -> list[str]:
+    """The command that starts a runner: in bubblewrap, where the kit and the virtual environment have fixed paths."""
+    if not sandboxed:
+        return runner_command(sys.executable, str(kit_package().parent))
+    base = Path(sys.base_prefix).resolve()
+    readable = [(base, str(base))]  # the installation stays where it is: its programs may name their libraries' paths
+    executable = sys.executable
+    inside_environment = os.path.relpath(sys.executable, sys.prefix)
+    if sys.prefix != sys.base_prefix and not inside_environment.startswith(".."):
+        readable.append((Path(sys.prefix).resolve(), SANDBOX_VENV))
+        executable = f"{SANDBOX_VENV}/{Path(inside_environment).as_posix()}"
+    elif sys.prefix != sys.base_prefix:
+        readable.append((Path(sys.prefix).resolve(), str(Path(sys.prefix).resolve())))
+    readable.append((kit_package(), f"{SANDBOX_KIT}/{kit_package().name}"))
+    return sandboxed_command(runner_command(executable, SANDBOX_KIT), readable)
 
 
-def runner_command() -> list[str]:
-    """The isolated interpreter command that runs the sandbox's runner from this very `course_lib` (no other copy)."""
+def runner_command(executable: str, kit_folder: str) -> list[str]:
+    """The isolated interpreter command that runs the runner from the `course_lib` in `kit_folder` (no other copy)."""
     start = (
         "import sys; sys.path.insert(0, sys.argv[1]); sys.modules.setdefault('rfc3987_syntax', None); "
         "from course_lib.grading.runner import main; main()"
     )
-    return [sys.executable, "-I", "-c", start, str(kit_package().parent)]
+    return [executable, "-I", "-c", start, kit_folder]
 
 
 @functools.cache
@@ -244,11 +267,22 @@ class Slot:
         self._groups = _new_control_groups()
         join = " && ".join(f'echo $$ > "{group / "cgroup.procs"}"' for group in self._groups)
         prefix = ["/bin/sh", "-c", f'{join} && exec "$@"', "sh"] if self._groups else []
-        self._process = subprocess.Popen(
-            [*prefix, *self._command],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=CLEAN_ENVIRONMENT if BWRAP not in self._command else None, cwd="/", start_new_session=True,
-        )  # fmt: skip
+        sandboxed = Path(self._command[0]).name == BWRAP
+        # bubblewrap is the sandbox's first process, readable from inside: it starts with an empty environment and
+        # reads its options (the paths it binds) from a pipe, so that its command line is `bwrap --args N -- runner`
+        end = self._command.index("--") if sandboxed else 0
+        arguments = _arguments_pipe(self._command[1:end]) if sandboxed else None
+        command = [self._command[0], "--args", str(arguments), *self._command[end:]] if sandboxed else self._command
+        try:
+            self._process = subprocess.Popen(
+                [*prefix, *command],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env={} if sandboxed else CLEAN_ENVIRONMENT, cwd="/", start_new_session=True,
+                pass_fds=() if arguments is None else (arguments,),
+            )  # fmt: skip
+        finally:
+            if arguments is not None:
+                os.close(arguments)
         self._lines = queue.Queue()
         threading.Thread(target=_read_lines, args=(self._process, self._lines, self._output_limit), daemon=True).start()
         return self._process
@@ -266,6 +300,22 @@ class Slot:
         process = self._process
         self.close()
         return Outcome(b"".join(lines), process.returncode, timed_out, output_cut, process_cap_reached)
+
+
+def _arguments_pipe(arguments: list[str]) -> int:
+    """A pipe's read end holding the arguments, each ended by a NUL byte, as `bwrap --args FD` reads them."""
+    data = b"".join(os.fsencode(argument) + b"\0" for argument in arguments)
+    read_end, write_end = os.pipe()
+    try:
+        if len(data) > ARGUMENTS_PIPE_BYTES:
+            raise ValueError(f"the sandbox's arguments take {len(data)} bytes, more than a pipe holds")
+        os.write(write_end, data)
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def _read_lines(process: subprocess.Popen[bytes], lines: queue.Queue[bytes | None], limit: int) -> None:

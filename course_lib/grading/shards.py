@@ -8,13 +8,13 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from course_lib.grading.gradebook import GradeRow
 
 SHARDS_VARIABLE = "COURSE_GRADE_SHARDS"  # how many shards a Kubernetes Indexed Job has (its `completions`)
-PART_FORMAT = "course_lib gradebook part 1"
+PART_FORMAT = "course_lib gradebook part 2"
 
 
 class ShardError(ValueError):
@@ -80,16 +80,17 @@ def class_fingerprint(submissions: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(submissions)).encode("utf-8")).hexdigest()
 
 
-def part_json(shard: Shard, class_submissions: Sequence[str], rows: Sequence[GradeRow]) -> str:
-    """A shard's part file: which shard of which class, and the rows of its submissions."""
+def part_json(shard: Shard, class_submissions: Sequence[str], rows: Sequence[GradeRow], counted: Sequence[str]) -> str:
+    """A shard's part file: which shard of which class, the exercises that count, and the rows of its submissions."""
     part = {
         "format": PART_FORMAT,
         "shard": str(shard),
         "class_size": len(class_submissions),
         "class_fingerprint": class_fingerprint(class_submissions),
+        "exercises": list(counted),
         "rows": [asdict(row) for row in rows],
     }
-    return json.dumps(part, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(part, indent=1) + "\n"  # ASCII, with escapes: what a notebook held may be a lone surrogate
 
 
 def part_files(paths: Sequence[Path]) -> list[Path]:
@@ -107,18 +108,19 @@ def part_files(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def merged_rows(paths: Sequence[Path]) -> list[GradeRow]:
-    """The rows of all parts of one grading, after checking that they are all there, once, from the same class."""
+def merged_rows(paths: Sequence[Path]) -> tuple[list[GradeRow], list[str]]:
+    """The rows of all parts of one grading, and the exercises that count, once every part is checked to be there."""
     parts = {path: _read_part(path) for path in part_files(paths)}
     first_path, first = next(iter(parts.items()))
     count = parse_shard(first["shard"]).count
     by_index: dict[int, Path] = {}
     for path, part in parts.items():
         shard = parse_shard(part["shard"])
-        if (shard.count, part["class_fingerprint"]) != (count, first["class_fingerprint"]):
+        grading = (shard.count, part["class_fingerprint"], part["exercises"])
+        if grading != (count, first["class_fingerprint"], first["exercises"]):
             raise ShardError(
-                f"{path} and {first_path} come from different gradings (other submissions or shard count): "
-                "merge the parts of one grading only"
+                f"{path} and {first_path} come from different gradings (other submissions, shard count or "
+                "--exercises): merge the parts of one grading only"
             )
         if shard.index in by_index:
             raise ShardError(f"shard {shard} appears twice, in {by_index[shard.index]} and {path}: keep one of them")
@@ -136,16 +138,47 @@ def merged_rows(paths: Sequence[Path]) -> list[GradeRow]:
             owner[name] = path
     if len(owner) != first["class_size"]:
         raise ShardError(f"the parts hold {len(owner)} submissions but the class has {first['class_size']}")
-    return [GradeRow(**row) for part in parts.values() for row in part["rows"]]
+    return [GradeRow(**row) for part in parts.values() for row in part["rows"]], first["exercises"]
+
+
+#: Each field of a part file, and the type of its value; each row's fields and their types are GradeRow's own.
+PART_FIELDS = {
+    "format": str,
+    "shard": str,
+    "class_size": int,
+    "class_fingerprint": str,
+    "exercises": list,
+    "rows": list,
+}
+ROW_FIELDS = {field.name: field.type for field in fields(GradeRow)}
 
 
 def _read_part(path: Path) -> dict:
-    """A part file's content, checked for the fields a merge needs."""
+    """A part file's content, checked field by field and row by row, so that merging it cannot fail later."""
     try:
         part = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise ShardError(f"{path} is not a readable part file ({type(error).__name__})") from error
-    fields = {"format", "shard", "class_size", "class_fingerprint", "rows"}
-    if not isinstance(part, dict) or part.get("format") != PART_FORMAT or not fields <= part.keys():
-        raise ShardError(f"{path} is not a part file written by `grade --shard`")
+    if not isinstance(part, dict) or part.get("format") != PART_FORMAT:
+        raise ShardError(f"{path} is not a part file written by this version of `grade --shard`")
+    wrong = [name for name, kind in PART_FIELDS.items() if type(part.get(name)) is not kind]
+    if not wrong and not all(isinstance(exercise, str) for exercise in part["exercises"]):
+        wrong.append("exercises")
+    if not wrong and not all(_is_row(row) for row in part["rows"]):
+        wrong.append("rows")
+    if wrong:
+        raise ShardError(f"{path} is damaged: its {', '.join(wrong)} cannot be read; grade that shard again")
+    try:
+        parse_shard(part["shard"])
+    except ShardError as error:
+        raise ShardError(f"{path} is damaged: {error}") from error
     return part
+
+
+def _is_row(row: object) -> bool:
+    """True for a row as `part_json` writes it: exactly GradeRow's fields, each of its type."""
+    return (
+        isinstance(row, dict)
+        and row.keys() == ROW_FIELDS.keys()
+        and all(type(row[name]) is kind for name, kind in ROW_FIELDS.items())
+    )

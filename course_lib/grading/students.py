@@ -1,12 +1,10 @@
 """The class by student: one record per student with points per exercise, and the CSV files platforms import."""
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from course_lib.authoring.manifest import Manifest
-from course_lib.grading.gradebook import GradeRow
+from course_lib.grading.gradebook import GradeRow, csv_text
 from course_lib.grading.platform_names import Submitter, submitter
 
 
@@ -55,15 +53,18 @@ def by_submission(rows: Iterable[GradeRow]) -> dict[str, list[GradeRow]]:
     return grouped
 
 
-def student_records(rows: Sequence[GradeRow], manifest: Manifest) -> list[StudentRecord]:
-    """One record per student, sorted by name then id; the exercises are those any row is about, in course order.
+def student_records(
+    rows: Sequence[GradeRow], manifest: Manifest, counted: Sequence[str] | None = None
+) -> list[StudentRecord]:
+    """One record per student, sorted by name then id: points of the `counted` exercises (default: the course's).
 
     When a student sent several files for one exercise, the one with the most points counts (the first by path on a
-    tie); an exercise a student sent nothing for counts 0 of its maximum.
+    tie); a counted exercise a student sent nothing for counts 0 of its maximum. Files of exercises not counted are
+    kept in the record's rows (their feedback page shows them) and count nothing.
     """
     submissions = by_submission(rows)
-    graded = {row.exercise for row in rows}
-    maxima = {exercise: top for exercise, top in exercise_maxima(manifest).items() if exercise in graded}
+    chosen = set(exercise_maxima(manifest) if counted is None else counted)
+    maxima = {exercise: top for exercise, top in exercise_maxima(manifest).items() if exercise in chosen}
     students: dict[tuple[str, str, str], list[str]] = {}
     for name in sorted(submissions):
         who = submitter(name)
@@ -84,18 +85,21 @@ def student_records(rows: Sequence[GradeRow], manifest: Manifest) -> list[Studen
 
 
 def graded_exercises(records: Sequence[StudentRecord]) -> list[str]:
-    """The exercises the class is graded on, in course order."""
+    """The exercises the class is graded on (those counted), in course order."""
     return list(records[0].maxima) if records else []
+
+
+def received_exercises(records: Sequence[StudentRecord]) -> list[str]:
+    """The counted exercises that at least one file was received for, in course order."""
+    return [exercise for exercise in graded_exercises(records) if any(exercise in r.counted for r in records)]
 
 
 def students_csv(records: Sequence[StudentRecord]) -> str:
     """One row per student: name, id, points per exercise, total, maximum, percent."""
     exercises = graded_exercises(records)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "student_id", *exercises, "total", "max", "percent"])
-    for record in records:
-        writer.writerow(
+    return csv_text(
+        ["student", "student_id", *exercises, "total", "max", "percent"],
+        (
             [
                 record.submitter.name,
                 record.submitter.student_id,
@@ -104,38 +108,37 @@ def students_csv(records: Sequence[StudentRecord]) -> str:
                 record.maximum,
                 f"{record.percent:.2f}",
             ]
-        )
-    return buffer.getvalue()
+            for record in records
+        ),
+    )
 
 
 def canvas_csv(records: Sequence[StudentRecord], manifest: Manifest) -> str:
     """Canvas's gradebook import: one column of points per exercise, named by its lesson title, matched on Canvas's ID.
 
-    A student not named by a Canvas download has an empty ID; Canvas then matches the name, or asks.
+    Only counted exercises that some file was received for have a column: a column of zeros for an exercise nobody
+    sent would overwrite that assignment's grades in Canvas. A student not named by a Canvas download has an empty
+    ID; Canvas then matches the name, or asks.
     """
-    exercises = graded_exercises(records)
+    exercises = received_exercises(records)
     titles = {lesson.exercise: lesson.title for lesson in manifest.lessons}
     maxima = records[0].maxima if records else {}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(titles[e] for e in exercises)])
-    writer.writerow(["Points Possible", "", "", "", "", *(maxima[e] for e in exercises)])
+    rows: list[list[object]] = [["Points Possible", "", "", "", "", *(maxima[e] for e in exercises)]]
     for record in records:
         canvas_id = record.submitter.student_id if record.submitter.platform == "canvas" else ""
-        writer.writerow([record.submitter.name, canvas_id, "", "", "", *(record.points[e] for e in exercises)])
-    return buffer.getvalue()
+        rows.append([record.submitter.name, canvas_id, "", "", "", *(record.points[e] for e in exercises)])
+    return csv_text(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(titles[e] for e in exercises)], rows)
 
 
 def moodle_csv(records: Sequence[StudentRecord]) -> str:
     """Moodle's grading worksheet for an assignment: the percent as grade out of 100, matched on "Participant <id>".
 
-    A student not named by a Moodle download has an empty identifier, and Moodle skips the row.
+    The percent is of the counted exercises' points. A student not named by a Moodle download has an empty
+    identifier, and Moodle skips the row.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"])
+    rows = []
     for record in records:
         moodle = record.submitter.platform == "moodle"
         identifier = f"Participant {record.submitter.student_id}" if moodle else ""
-        writer.writerow([identifier, record.submitter.name, f"{record.percent:.2f}", "100.00", "-"])
-    return buffer.getvalue()
+        rows.append([identifier, record.submitter.name, f"{record.percent:.2f}", "100.00", "-"])
+    return csv_text(["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"], rows)

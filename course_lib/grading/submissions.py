@@ -1,9 +1,8 @@
 """Finds submitted notebooks and matches each to its exercise, by `course.exercise` metadata or by file name."""
 
-import itertools
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -12,8 +11,10 @@ from nbformat import NotebookNode
 from course_lib.authoring.layout import CourseLayout
 from course_lib.authoring.manifest import Manifest
 from course_lib.authoring.notebook_format import exercise_name
-from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.platform_names import uploaded_file_stem
+from course_lib.grading.safe_text import name_of_path
+
+MAX_NOTEBOOK_BYTES = 64 * 2**20  # a notebook larger than this is not read: it could exhaust the grader's memory
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,22 @@ class NoSubmissions(Exception):
     """The instructor's input holds nothing to grade."""
 
 
-def find_notebooks(paths: list[Path]) -> list[Path]:
-    """Every .ipynb file named or found (recursively) under the given paths, in a stable order; at least one."""
+def find_notebooks(paths: list[Path], skipped: Path | None = None) -> list[Path]:
+    """Every .ipynb file named or found (recursively) under the given paths, in a stable order; at least one.
+
+    None is taken from below `skipped`: the grader's own graded copies, when --out is among the folders graded.
+    """
     found: list[Path] = []
+    skipped = Path(os.path.abspath(skipped)) if skipped else None
     for path in paths:
         if not path.exists():
             raise NoSubmissions(f"No such file or folder: {path}")
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            found += sorted(
+                p
+                for p in path.rglob("*.ipynb")
+                if ".ipynb_checkpoints" not in p.parts and not (skipped and skipped in Path(os.path.abspath(p)).parents)
+            )
         else:
             found.append(path)
     if not found:
@@ -49,6 +58,9 @@ def find_notebooks(paths: list[Path]) -> list[Path]:
 def read_submission(path: Path, course: CourseLayout, manifest: Manifest) -> Submission:
     """Read a submitted file and match it to its exercise; an unreadable file gets its problem in words."""
     by_name = _exercise_by_file_name(path, manifest)
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        problem = f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: not read, not graded"
+        return Submission(path, by_name, None, None, problem)
     try:
         notebook = nbformat.read(path, as_version=4)
     except (OSError, ValueError, json.JSONDecodeError, UnicodeDecodeError, KeyError, AttributeError) as error:
@@ -81,21 +93,5 @@ def submissions_root(paths: list[Path]) -> Path:
 
 
 def submission_name(notebook: Path, root: Path) -> str:
-    """A submission's name: its path below the submissions root (links not followed, as the grader does not)."""
-    return Path(os.path.abspath(notebook)).relative_to(root).as_posix()
-
-
-def named_from_root(rows: list[GradeRow], notebooks: list[Path], root: Path) -> list[GradeRow]:
-    """The rows of `grade_all(notebooks, ...)`, each submission named by its path below `root`, the same in any shard.
-
-    grade_all returns the rows of each notebook together, in the order of `notebooks`, named below their common folder,
-    which depends on which notebooks are graded together.
-    """
-    groups = [list(group) for _, group in itertools.groupby(rows, key=lambda row: row.submission)]
-    if len(groups) != len(notebooks):
-        raise ValueError(f"{len(notebooks)} notebooks were graded but their rows name {len(groups)} submissions")
-    return [
-        replace(row, submission=submission_name(notebook, root))
-        for notebook, group in zip(notebooks, groups, strict=True)
-        for row in group
-    ]
+    """A submission's name: its path below the submissions root (links not followed), escaped by `name_of_path`."""
+    return name_of_path(Path(os.path.abspath(notebook)).relative_to(root).as_posix())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
@@ -137,10 +137,10 @@ def assert_the_playground_renders(page: Page) -> None:
     playground = page.locator(".course-playground")
     playground.scroll_into_view_if_needed()
     playground.wait_for(state="visible")
-    assert page.locator(".course-playground .course-inspector").count() == 1
-    assert page.get_by_text("Error displaying widget").count() == 0
-    assert page.get_by_text("Loading widget").count() == 0
-    assert "Objects: none" in playground.locator(".course-inspector").inner_text()
+    expect(playground.locator(".course-inspector")).to_have_count(1)
+    expect(playground.locator(".course-inspector")).to_contain_text("Objects: none")
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    expect(page.get_by_text("Loading widget")).to_have_count(0)
 
 
 def commit_a_duplicate_email(page: Page) -> Locator:
@@ -151,15 +151,19 @@ def commit_a_duplicate_email(page: Page) -> Locator:
     ):
         field.fill(value)
     playground.get_by_role("button", name="Add").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('pending')")
+    expect(playground.locator(".course-explanation")).to_contain_text("pending")
     playground.get_by_role("button", name="Commit").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('refused')")
-    assert "ann.adams@example.com is already used by another reader" in playground.inner_text()
+    expect(playground.locator(".course-explanation")).to_contain_text("refused")
+    expect(playground).to_contain_text("ann.adams@example.com is already used by another reader")
     return playground
 
 
-def roll_back_and_read_the_inspector(page: Page, playground: Locator) -> str:
-    """Click Rollback, wait until the session is usable again, and return what the inspector shows."""
+def roll_back_and_read_the_inspector(page: Page, playground: Locator, *expected: str) -> str:
+    """Click Rollback and wait until the session is usable again and the inspector, refreshed, shows each of
+    `expected` (its explanation and its view are two widgets, updated one after the other); return what it shows."""
     playground.get_by_role("button", name="Rollback").click()
-    page.wait_for_function("() => document.querySelector('.course-explanation').textContent.includes('usable again')")
-    return playground.locator(".course-inspector").inner_text()
+    expect(playground.locator(".course-explanation")).to_contain_text("usable again")
+    inspector = playground.locator(".course-inspector")
+    for text in expected:
+        expect(inspector).to_contain_text(text)
+    return inspector.inner_text()

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import pytest
 from jupyterlab_driver import ARTIFACTS_VARIABLE, ROOT
 
 SITE = ROOT / "build" / "lite"
-REQUIRE_VARIABLE = "COURSE_REQUIRE_LITE"
 # What a static host must say for each kind of file: browsers refuse to stream WebAssembly or import modules otherwise.
 MIME_TYPES = {
     ".wasm": "application/wasm",
@@ -34,6 +32,8 @@ TEST_SETTINGS = {
     "exposeAppInBrowser": True,
     "settingsOverrides": {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}},
 }
+# The benchmark's: only the app, to read the kernel's state; the notebook renders as a student's does.
+BENCH_SETTINGS = {"exposeAppInBrowser": True}
 # The open notebook's kernel, once it has started and answered: the moment a student can run the first cell.
 KERNEL_READY = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -41,13 +41,21 @@ KERNEL_READY = """() => {
     return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
 }"""
 
-# Runs every cell of the open notebook in order, each after the previous one ended, going on after a failing cell.
-RUN_EVERY_CELL = """async () => {
-    const notebook = window.jupyterapp.shell.currentWidget.content;
-    for (let index = 0; index < notebook.widgets.length; index++) {
-        notebook.activeCellIndex = index;
-        await window.jupyterapp.commands.execute('notebook:run-cell');
-    }
+# Run > Run All Cells, as a student chooses it: true once every cell ran without an error (JupyterLab stops at one).
+RUN_ALL = "async () => await window.jupyterapp.commands.execute('notebook:run-all-cells')"
+# The path in the site of the open document (null while none is open, or the open tab is not a document).
+NOTEBOOK_PATH = """() => {
+    const widget = window.jupyterapp.shell.currentWidget;
+    return widget && widget.context ? widget.context.path : null;
+}"""
+# Opens a file of the site in the running JupyterLab, as a double click in its file browser does.
+OPEN_FILE = "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }"
+# Closes the open notebook and shuts its kernel down, without asking to save (the site's files stay as they are).
+CLOSE_NOTEBOOK = """async () => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    await panel.sessionContext.shutdown();
+    panel.context.model.dirty = false;
+    panel.dispose();
 }"""
 # Each code cell of the open notebook: its position, tags, execution count and outputs (as in the .ipynb file).
 CODE_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets
@@ -96,6 +104,12 @@ class LoopbackGuard:
 
     served: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # loopback requests answered with an HTTP error
+
+    def answered(self, response: Any) -> None:
+        """Record a response that is an HTTP error."""
+        if response.status >= 400:
+            self.failed.append(f"{response.status} {response.url}")
 
     def handle(self, route: Any) -> None:
         """Continue a request to the loopback; abort any other."""
@@ -108,19 +122,24 @@ class LoopbackGuard:
             route.abort("blockedbyclient")
 
 
-def add_test_settings(route: Any) -> None:
-    """Answer the site's jupyter-lite.json with the test's settings added."""
-    response = route.fetch()
-    config = response.json()
-    config["jupyter-config-data"].update(TEST_SETTINGS)
-    route.fulfill(response=response, body=json.dumps(config))
+def settings_adder(settings: dict[str, Any]) -> Any:
+    """A route handler answering the site's jupyter-lite.json with these settings added."""
+
+    def add_settings(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["jupyter-config-data"].update(settings)
+        route.fulfill(response=response, body=json.dumps(config))
+
+    return add_settings
 
 
-def offline_context(browser: Any, base_url: str, guard: LoopbackGuard) -> Any:
+def offline_context(browser: Any, base_url: str, guard: LoopbackGuard, settings: dict[str, Any] = TEST_SETTINGS) -> Any:
     """A browser context whose requests all go through the guard, with the test's settings for the site."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/*", guard.handle)
-    context.route(f"{base_url}/jupyter-lite.json", add_test_settings)  # added last: tried first, then the guard
+    context.on("response", guard.answered)
+    context.route(f"{base_url}/jupyter-lite.json", settings_adder(settings))  # added last: tried first, then the guard
     return context
 
 
@@ -152,13 +171,3 @@ def artifacts_folder() -> Path:
     folder = Path(os.environ.get(ARTIFACTS_VARIABLE) or ROOT / "test-artifacts") / "lite"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def require_site(site: Path) -> Path:
-    """The built site, or a skip saying how to build it (a failure where $COURSE_REQUIRE_LITE is set, as in CI)."""
-    if not (site / "index.html").is_file():
-        reason = f"{site} is not built: run `make lite` (CI does, and sets {REQUIRE_VARIABLE}=1)"
-        if os.environ.get(REQUIRE_VARIABLE):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return site

@@ -1,4 +1,5 @@
-"""The book-club web app (`make app`, lesson 7) served on loopback, used in Debian's Chromium: the sign-up form."""
+"""The book-club web app (`make app`, lesson 7) served on loopback, used in Debian's Chromium: the sign-up form, the
+stylesheet, the panel that shows each request's transaction, and no serious accessibility violation on its pages."""
 
 import os
 import socket
@@ -13,7 +14,9 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from accessibility import serious_violations
 from jupyterlab_driver import CHROMIUM_FLAGS, ROOT, artifacts_folder
+from playwright.sync_api import expect
 from test_lesson_in_browser import require_chromium
 
 
@@ -100,7 +103,10 @@ def browser() -> Iterator[object]:
 def page(browser):
     page = browser.new_page(viewport={"width": 1000, "height": 700})
     page.set_default_timeout(30_000)
+    page.elsewhere = []  # requests to anything but the app: a stylesheet from a CDN would be one
+    page.on("request", lambda request: "127.0.0.1" not in request.url and page.elsewhere.append(request.url))
     yield page
+    assert page.elsewhere == []
     page.close()
 
 
@@ -116,24 +122,82 @@ def sign_up(page, club_url: str, name: str, surname: str, email: str) -> int:
 
 
 @pytest.mark.browser
-def test_a_taken_email_shows_the_flashed_message_and_keeps_the_form(page, club_url):
+def test_a_taken_email_shows_the_flashed_message_keeps_the_form_and_shows_the_rollback(page, club_url):
     status = sign_up(page, club_url, "Pat", "Adams", "ann.adams@example.com")
     page.screenshot(path=str(artifacts_folder() / "app-sign-up-taken.png"), full_page=True)
     assert status == 409
-    assert page.locator("p.flash").inner_text() == "that email is already registered"
-    assert page.input_value("input[name=email]") == "ann.adams@example.com"  # the form keeps what was typed
+    expect(page.locator("p.flash")).to_have_text("that email is already registered")
+    expect(page.locator("input[name=email]")).to_have_value("ann.adams@example.com")  # the form keeps what was typed
+    transaction = page.locator("aside.transaction")
+    expect(transaction).to_contain_text("POST /sign-up answered 409 Conflict with this page.")
+    insert = "INSERT INTO reader (name, surname, email) VALUES (?, ?, ?)  -- ('Pat', 'Adams', 'ann.adams@example.com')"
+    expect(transaction.locator("pre").first).to_contain_text(f"BEGIN\n{insert}\nROLLBACK")
+    expect(transaction.locator(".control", has_text="ROLLBACK").first).to_have_css("font-weight", "700")
     page.goto(f"{club_url}/readers")
-    assert page.locator("#readers tr", has_text="ann.adams@example.com").count() == 1
+    expect(page.locator("#readers tr", has_text="ann.adams@example.com")).to_have_count(1)
 
 
 @pytest.mark.browser
-def test_a_new_reader_lands_in_the_list(page, club_url):
+def test_a_new_reader_lands_on_her_page_which_shows_the_commit_then_in_the_list(page, club_url):
     status = sign_up(page, club_url, "Nova", "Browser", "nova.browser@example.com")
     assert status == 200
     assert page.url.startswith(f"{club_url}/readers/")  # redirected (303) to her page
-    assert page.locator("h1").inner_text() == "Nova Browser"
-    page.click("text=Readers")
+    expect(page.locator("h1")).to_have_text("Nova Browser")
+    transaction = page.locator("aside.transaction")
+    expect(transaction).to_contain_text("POST /sign-up answered 303 See Other and sent the browser here.")
+    expect(transaction.locator("pre").first).to_contain_text("'nova.browser@example.com')\nCOMMIT")
+    expect(transaction).to_contain_text("answered 200 OK with this page.")
+    page.screenshot(path=str(artifacts_folder() / "app-profile-after-sign-up.png"), full_page=True)
+    page.get_by_role("link", name="Readers").click()
     row = page.locator("#readers tr", has_text="nova.browser@example.com")
-    assert row.count() == 1
-    assert "Nova" in row.inner_text()
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Nova")
+    expect(page.locator("aside.transaction")).not_to_contain_text("POST /sign-up")  # shown once, where she landed
     page.screenshot(path=str(artifacts_folder() / "app-readers-after-sign-up.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_pages_are_styled_by_the_kits_own_stylesheet(page, club_url):
+    page.goto(f"{club_url}/readers")
+    sheets = page.evaluate("() => [...document.styleSheets].map(sheet => [sheet.href, sheet.cssRules.length])")
+    assert [href for href, _rules in sheets] == [f"{club_url}/static/club/{css}" for css in ("simple.css", "club.css")]
+    assert all(rules > 0 for _href, rules in sheets)
+    assert "Avenir" in page.evaluate("() => getComputedStyle(document.body).fontFamily")  # Simple.css's fonts
+
+
+PAGES = {  # what each page is, and how to reach it in a fresh browser page
+    "readers": lambda page, url: page.goto(f"{url}/readers"),
+    "profile": lambda page, url: page.goto(f"{url}/readers/123"),
+    "sign-up form": lambda page, url: page.goto(f"{url}/sign-up"),
+    "sign-up refused (409)": lambda page, url: sign_up(page, url, "Pat", "Adams", "ann.adams@example.com"),
+    "email form": lambda page, url: page.goto(f"{url}/readers/345/email"),
+    "delete confirmation": lambda page, url: page.goto(f"{url}/readers/450/delete"),
+    "not found (404)": lambda page, url: page.goto(f"{url}/readers/999"),
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_has_a_serious_accessibility_violation(page, club_url, name):
+    PAGES[name](page, club_url)
+    assert serious_violations(page) == []
+
+
+@pytest.mark.browser
+def test_every_form_field_has_a_label(page, club_url):
+    for path in ("/sign-up", "/readers/345/email"):
+        page.goto(f"{club_url}{path}")
+        fields = page.locator("input, select, textarea")
+        for index in range(fields.count()):
+            assert page.evaluate("(field) => field.labels.length", fields.nth(index).element_handle()) == 1
+
+
+@pytest.mark.browser
+def test_axe_finds_the_violations_it_claims_to(page):
+    """The engine works here: an unlabelled field and grey text on grey are serious violations it names."""
+    page.set_content(
+        '<html lang="en"><head><title>bad</title></head><body><main><input name="email">'
+        '<p style="color:#aaa;background:#bbb">faint</p></main></body></html>'
+    )
+    found = serious_violations(page)
+    assert [line.split(" ")[0] for line in found] == ["color-contrast", "label"], found

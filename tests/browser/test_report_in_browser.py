@@ -1,12 +1,14 @@
 """The instructor's report and a feedback page in Debian's Chromium: no console error, sorting and diagnosis links work,
-and hostile names and answers stay text."""
+hostile names and answers stay text, no serious accessibility violation, and no verdict told by colour alone."""
 
 from collections.abc import Iterator
 
 import pytest
+from accessibility import serious_violations
 from jupyterlab_driver import CHROMIUM_FLAGS, artifacts_folder, require_chromium
 
 from course_lib.authoring.manifest import load_manifest
+from course_lib.grading.feedback import STATUS_WORDS
 from course_lib.grading.gradebook import GradeRow
 from course_lib.grading.outputs import write_gradebook
 
@@ -47,6 +49,7 @@ def page(tmp_path_factory) -> Iterator[object]:
         page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
         page.on("pageerror", lambda error: page.problems.append(str(error)))
         page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page.gradebook = out
         page.goto((out / "report.html").as_uri())
         yield page
         browser.close()
@@ -97,3 +100,17 @@ def test_a_feedback_page_shows_the_answer_as_text(page):
     assert page.locator("script").count() == 0
     page.screenshot(path=artifacts_folder() / "feedback.png", full_page=True)
     assert page.problems == []
+
+
+@pytest.mark.parametrize("name", ["report.html", "feedback/ann-lee-1.html", "feedback/bo-ek-4.html"])
+def test_no_serious_accessibility_violation(page, name):
+    page.goto((page.gradebook / name).as_uri())
+    assert serious_violations(page) == []
+
+
+def test_a_verdict_is_never_told_by_colour_alone(page):
+    page.goto((page.gradebook / "feedback" / "ann-lee-1.html").as_uri())
+    spans = page.eval_on_selector_all("td span[class]", "all => all.map(span => [span.className, span.textContent])")
+    results = [(status, word) for status, word in spans if status in STATUS_WORDS]
+    assert [status for status, _word in results] == ["passed", "failed", "failed"]  # the colour's class
+    assert all(word == STATUS_WORDS[status] for status, word in results)  # and the same verdict in words

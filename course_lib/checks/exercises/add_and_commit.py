@@ -1,20 +1,20 @@
 """Checkpoints of the add-and-commit exercise: an object pending, flushed with a generated id, committed; a rollback."""
 
-from sqlalchemy import inspect
-
 from course_lib.bookclub.models import Reader, db
 from course_lib.checks.judging.commits import (
     COMMITTED,
     DISCARDED,
     FAILED,
     FLUSHED,
+    OTHER_SESSION,
     UNSENT,
     commit_stage,
     live_commit_state,
-    replayed_commit_state,
+    not_yet_problem,
+    other_session,
     uncalled,
 )
-from course_lib.checks.judging.replay import replay_error, replayed
+from course_lib.checks.judging.replay import replay_error, replay_observation, replayed
 from course_lib.checks.judging.rows import describe, lookup, missing_message, object_problem
 from course_lib.checks.judging.transactions import added_values, logged, logged_replay, saved_after_rollback
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
@@ -26,10 +26,6 @@ PENDING = "add_and_commit.pending"
 FLUSH = "add_and_commit.flush"
 COMMIT = "add_and_commit.commit"
 KIM = {"name": "Kim", "surname": "Lee", "email": "kim.lee@example.com"}
-NOT_YET = (
-    "Your cell commits, but the task says not to commit yet: the point of this step is to see kim {stage} before the "
-    "commit makes it permanent. Take db.session.commit() out of this cell, then run the notebook again from the top."
-)
 
 
 def _collect_pending(attempt: Attempt) -> Evidence:
@@ -42,6 +38,7 @@ def _collect_pending(attempt: Attempt) -> Evidence:
         evidence["replay_error"] = replay_error(error) if error else None
         evidence["again"] = describe(again, load=True) if isinstance(again, Reader) else None
         evidence["id_by_hand"] = isinstance(again, Reader) and id_set_by_hand(db.session, again)
+    evidence["as_replayed"] = replay_observation(attempt)
     return evidence
 
 
@@ -64,6 +61,8 @@ def judge_pending(evidence: Evidence) -> Finding:
         return mistake("You gave kim an id by hand. Leave it out: the database generates it at the INSERT.")
     if again["state"] == "transient":
         return mistake("kim is not in the session: db.session.add(kim) makes it pending.")
+    if problem := not_yet_problem(evidence.get("as_replayed"), ("flush", "commit"), "kim pending"):
+        return mistake(problem)
     if again["state"] != "pending":
         return mistake(
             "kim is already in the database: your cell flushed or committed it. The task asks you to "
@@ -79,8 +78,8 @@ def _collect_flush(attempt: Attempt) -> Evidence:
     evidence: Evidence = {"kim": describe(kim), "kim_id": describe(kim_id), "source": attempt.answer.source}
     if isinstance(kim, Reader):
         evidence["live"] = live_commit_state(db.session, kim)
-        if inspect(kim).identity is not None and COMMIT not in marked_checkpoints(attempt.answer.source):
-            evidence["replayed"] = replayed_commit_state(attempt, Reader, None, "kim")
+        if COMMIT not in marked_checkpoints(attempt.answer.source):
+            evidence["as_replayed"] = replay_observation(attempt)
     return evidence
 
 
@@ -104,10 +103,8 @@ def judge_flush(evidence: Evidence) -> Finding:
     if kim_id.get("value") != kim["identity"] or kim_id["kind"] != "number":
         shown = repr(kim_id["value"]) if "value" in kim_id else f"a {kim_id.get('type', kim_id['kind'])}"
         return mistake(f"kim_id is {shown}, but kim's id, chosen by the database, is {kim['identity']}.")
-    replay = evidence.get("replayed")
-    replayed_cleanly = replay is not None and "replay_error" not in replay
-    if replayed_cleanly and commit_stage(replay, replay["after_rollback"]["kind"] == "object") == COMMITTED:
-        return mistake(NOT_YET.format(stage="flushed but not committed"))
+    if problem := not_yet_problem(evidence.get("as_replayed"), ("commit",), "kim flushed but not committed"):
+        return mistake(problem)
     return passed("kim's INSERT was sent and kim_id holds the id the database generated.")
 
 
@@ -116,6 +113,7 @@ def _collect_commit(attempt: Attempt) -> Evidence:
     evidence: Evidence = {"kim": describe(kim), "source": attempt.answer.source}
     if isinstance(kim, Reader):
         evidence["live"] = live_commit_state(db.session, kim)
+        evidence["other_session"] = other_session(kim)
     return evidence
 
 
@@ -124,6 +122,8 @@ def judge_commit(evidence: Evidence) -> Finding:
     """Pass when kim is committed and the session is usable."""
     if problem := object_problem("kim", evidence["kim"], Reader):
         return mistake(problem)
+    if evidence.get("other_session") is True:
+        return mistake(OTHER_SESSION.format(name="kim"))
     stage = commit_stage(evidence["live"])
     if stage != COMMITTED and (problem := uncalled(evidence, "commit")):
         return mistake(problem)

@@ -11,9 +11,11 @@ from course_lib.checks.judging.commits import (
     DISCARDED,
     FAILED,
     FLUSHED,
+    OTHER_SESSION,
     UNSENT,
     commit_stage,
     live_commit_state,
+    other_session,
     uncalled,
 )
 from course_lib.checks.judging.replay import replay_error, replayed, run_answer, scratch_database, scratch_namespace
@@ -125,6 +127,7 @@ def _collect_commit(attempt: Attempt) -> Evidence:
         evidence["live"] = live_commit_state(db.session, reader)
         identity = inspect(reader).identity
         evidence["flushed_id"] = identity[0] if identity else None
+        evidence["other_session"] = other_session(reader)
         evidence["when_commit_fails"] = _failure_handling(attempt)
     return evidence
 
@@ -149,6 +152,8 @@ def judge_commit(evidence: Evidence) -> Finding:
 
 def _not_committed(evidence: Evidence) -> Finding | None:
     """A finding when the student's own session did not commit new_reader."""
+    if evidence.get("other_session") is True:
+        return mistake(OTHER_SESSION.format(name="new_reader"))
     stage = commit_stage(evidence["live"])
     if stage != COMMITTED and (problem := uncalled(evidence, "commit")):
         return mistake(problem)
@@ -161,8 +166,9 @@ def _not_committed(evidence: Evidence) -> Finding | None:
         return mistake("new_reader is still pending: nothing sent it to the database. Call db.session.commit().")
     if stage == DISCARDED:
         return mistake(
-            "new_reader is not in the database: it is no longer in the session. If your commit failed and "
-            "was rolled back, the rollback discarded it: fix the earlier checkpoints, then run the notebook again.",
+            "new_reader is not in the database, and no longer in the session: a rollback (or expunge) took it out "
+            "before it was committed. Add it, then commit it in the try block, and roll back only in the except "
+            "branch.",
         )
     if stage == FLUSHED:
         return mistake(

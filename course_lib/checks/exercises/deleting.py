@@ -6,10 +6,19 @@ from sqlalchemy import inspect, select
 
 from course_lib.bookclub.models import Annotation, Reader, Review, db
 from course_lib.bookclub.seed import ANNOTATIONS, READERS, REVIEWS
-from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
+from course_lib.checks.judging.commits import (
+    COMMITTED,
+    FLUSHED,
+    UNSENT,
+    commit_stage,
+    not_yet_problem,
+    replayed_commit_state,
+    uncalled,
+)
 from course_lib.checks.judging.replay import (
     flush_error,
     replay_error,
+    replay_observation,
     replayed,
     run_answers,
     scratch_database,
@@ -17,10 +26,10 @@ from course_lib.checks.judging.replay import (
 )
 from course_lib.checks.judging.rows import describe, identities, lookup, one_problem, rows_problem
 from course_lib.checks.judging.source_code import calls, parse
-from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
-from course_lib.checks.judging.transactions import first, logged, logged_replay, watched_replay
+from course_lib.checks.judging.transactions import logged, logged_replay, undone, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
+from course_lib.protocol import marked_checkpoints
 
 DELETE = "deleting.delete"
 COMMIT = "deleting.commit"
@@ -37,6 +46,8 @@ EXPECTED = {model: SEED_IDS[model] - ANN_ROWS[model] for model in SEED_IDS}
 
 def _collect_delete(attempt: Attempt) -> Evidence:
     evidence: Evidence = {"ann": describe(lookup(attempt.namespace, "ann"))}
+    if COMMIT not in marked_checkpoints(attempt.answer.source):
+        evidence["as_replayed"] = replay_observation(attempt)
     with replayed(attempt) as (_, error):
         error = error or flush_error()
         evidence["replay_error"] = replay_error(error) if error else None
@@ -57,6 +68,8 @@ def judge_delete(evidence: Evidence) -> Finding:
         return mistake(evidence["replay_error"])
     remaining = {name: set(evidence["remaining"][name]) for name in MODELS}
     if remaining == EXPECTED:
+        if problem := not_yet_problem(evidence.get("as_replayed"), ("commit",), "ann marked for deletion"):
+            return mistake(problem)
         return passed("Reader 123 is deleted, and the cascade takes her reviews 111, 113 and annotation 332.")
     return mistake(_deletion_problem(remaining))
 
@@ -86,7 +99,11 @@ def judge_commit(evidence: Evidence) -> Finding:
 
 
 def _collect_remaining_reviews(attempt: Attempt) -> Evidence:
-    return {"remaining_reviews": describe(lookup(attempt.namespace, "remaining_reviews"))}
+    evidence: Evidence = {"remaining_reviews": describe(lookup(attempt.namespace, "remaining_reviews"))}
+    with replayed(attempt) as (_, error):
+        if error is None:  # which of Ann's reviews the database itself still holds, the answers run again
+            evidence["ann_reviews_stored"] = sorted(set(db.session.scalars(select(Review.id))) & ANN_ROWS["Review"])
+    return evidence
 
 
 @checkpoint(REMAINING_REVIEWS, collect=_collect_remaining_reviews)
@@ -96,7 +113,14 @@ def judge_remaining_reviews(evidence: Evidence) -> Finding:
     problem = rows_problem("remaining_reviews", value, Review, sorted(EXPECTED["Review"]))
     if problem is None:
         return passed("remaining_reviews holds reviews 112, 114, 116 and 117: Ann's went with her.")
-    if value["kind"] == "list" and ANN_ROWS["Review"] & set(identities(value)):
+    held = sorted(ANN_ROWS["Review"] & set(identities(value))) if value["kind"] == "list" else []
+    if held and evidence.get("ann_reviews_stored") == []:
+        problem += (
+            f" The list still holds Ann's reviews {' and '.join(map(str, held))}, which the database no longer has: "
+            "it was read from objects loaded before the delete (a relationship such as book.reviews, or an earlier "
+            "list), not from the database. Query the reviews again after the commit."
+        )
+    elif held:
         problem += " Ann's reviews are still there: the delete did not cascade, or was not done when this cell ran."
     return mistake(problem)
 
@@ -163,7 +187,7 @@ def judge_undo(evidence: Evidence) -> Finding:
             f"Reader 345 is there, but not {', '.join(lost)}: the cascade deleted them with Sam, and putting a reader "
             "back by hand does not bring them back. A rollback undoes every DELETE of the transaction at once.",
         )
-    if first(events, ROLLBACK_EVENT) is None:
+    if not undone(events, "deleted Reader 345"):
         return mistake(_not_rolled_back(evidence["sam"], source))
     if evidence["sam"] != "persistent" or evidence["sam_is_345"] is not True:
         return mistake(

@@ -6,12 +6,19 @@ from sqlalchemy import inspect, select
 
 from course_lib.bookclub.models import Book, db
 from course_lib.bookclub.seed import BOOKS
-from course_lib.checks.judging.commits import COMMITTED, FLUSHED, UNSENT, commit_stage, replayed_commit_state, uncalled
-from course_lib.checks.judging.replay import flush_error, replay_error, replayed
+from course_lib.checks.judging.commits import (
+    COMMITTED,
+    FLUSHED,
+    UNSENT,
+    commit_stage,
+    not_yet_problem,
+    replayed_commit_state,
+    uncalled,
+)
+from course_lib.checks.judging.replay import flush_error, replay_error, replay_observation
 from course_lib.checks.judging.rows import describe, lookup, missing_message, row_checkpoint
 from course_lib.checks.judging.source_code import calls, compares_attribute, creates, parse
-from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
-from course_lib.checks.judging.transactions import first, logged, logged_replay, watched_replay
+from course_lib.checks.judging.transactions import first, logged, logged_replay, undone, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
 from course_lib.protocol import marked_checkpoints
@@ -28,7 +35,7 @@ row_checkpoint(BOOK_19, "book_19", Book, 19, done="book_19 is book 19, Guns, Ger
 
 
 def _collect_month(attempt: Attempt) -> Evidence:
-    with replayed(attempt) as (_, error):
+    with watched_replay(attempt, watch=(Book.month,)) as (_, error, events, _statements):
         error = error or flush_error()
         books = _books() if error is None else {}
     evidence: Evidence = {
@@ -36,9 +43,10 @@ def _collect_month(attempt: Attempt) -> Evidence:
         "new_book": creates(attempt.answer.source, "Book"),
         "books": [{"id": id_, **columns} for id_, columns in books.items()],
         "source": attempt.answer.source,
+        "set_june": "set Book.month 19 'June'" in events,
     }
     if error is None and COMMIT not in marked_checkpoints(attempt.answer.source):
-        evidence["commit"] = replayed_commit_state(attempt, Book, 19, "book_19")
+        evidence["as_replayed"] = replay_observation(attempt)
     return evidence
 
 
@@ -54,15 +62,10 @@ def judge_month(evidence: Evidence) -> Finding:
     if evidence["replay_error"]:
         return mistake(evidence["replay_error"])
     books = {book["id"]: {column: book[column] for column in COLUMNS} for book in evidence["books"]}
-    if problem := _change_problem(books, evidence["source"]):
+    if problem := _change_problem(books, evidence["source"], evidence["set_june"] is True):
         return mistake(problem)
-    commit = evidence.get("commit")
-    if commit is not None and "replay_error" not in commit and commit_stage(commit, _june(commit)) == COMMITTED:
-        return mistake(
-            "Your cell commits, but the task says not to commit yet: the point of this step is to see the change "
-            "pending (book_19 is dirty) before the commit. Take db.session.commit() out of this cell, then run the "
-            "notebook again from the top.",
-        )
+    if problem := not_yet_problem(evidence.get("as_replayed"), ("commit",), "the change pending (book_19 dirty)"):
+        return mistake(problem)
     return passed("book 19's month is June, and nothing else changed.")
 
 
@@ -102,8 +105,11 @@ def _books() -> dict[int, dict[str, Any]]:
     return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
 
 
-def _change_problem(books: dict[int, dict[str, Any]], source: str) -> str | None:
-    """Why the books differ from the seed with book 19 in June (None when they do not)."""
+def _change_problem(books: dict[int, dict[str, Any]], source: str, set_june: bool) -> str | None:
+    """Why the books differ from the seed with book 19 in June (None when they do not).
+
+    `set_june`: the replay saw book_19.month set to June (then undone, when the month is August again).
+    """
     if books == EXPECTED:
         return None
     month = books.get(19, {}).get("month")
@@ -117,6 +123,13 @@ def _change_problem(books: dict[int, dict[str, Any]], source: str) -> str | None
         return f"You changed the wrong row or column: {'; '.join(others)}; book 19's month is still 'August'."
     if others:
         return f"You also changed what the task did not ask for: {'; '.join(others)}."
+    if month == "August" and set_june:
+        undo = next((f"{name}()" for name in ("refresh", "expire", "rollback") if calls(parse(source), name)), None)
+        return (
+            f"You set book_19.month to 'June', and then {undo or 'something'} threw the change away: book_19 was "
+            "loaded again from the database, which still says 'August'. Keep the change in the session: end the "
+            "cell with the assignment."
+        )
     if month == "August" and compares_attribute(source, "month"):
         return "You compared with == instead of assigning: book_19.month == ... changes nothing. Use a single =."
     if month == "August":
@@ -176,8 +189,8 @@ def judge_rollback(evidence: Evidence) -> Finding:
             f"longer tracked and still says {book['month']!r} in memory. db.session.rollback() throws the change "
             "away and expires book_19, so that it reloads 'June'.",
         )
-    if first(events, ROLLBACK_EVENT) is None:
-        return mistake(_no_rollback(book, source))
+    if not undone(events, f"set Book.month 19 {TRIED!r}"):
+        return mistake(_no_rollback(book, source, events))
     if book["month"] != "June" or book["modified"] is True:
         return mistake(
             f"After your rollback book_19 says {book['month']!r}: something changed it again after the rollback. "
@@ -199,15 +212,18 @@ def _july_problem(events: list[str], update_sent: bool) -> str | None:
     return f"Your cell never changes book_19's month to {TRIED!r}: change it first, then undo the change."
 
 
-def _no_rollback(book: Evidence, source: str) -> str:
-    """Rule: what the answer did instead of rolling back."""
+def _no_rollback(book: Evidence, source: str, events: list[str]) -> str:
+    """Rule: what the answer did instead of rolling back, as the replay saw it (the source only names a call)."""
     if problem := uncalled({"source": source}, "rollback"):
         return problem
-    if book["month"] == "June" and (calls(parse(source), "refresh") or calls(parse(source), "expire")):
+    tried = first(events, f"set Book.month 19 {TRIED!r}") or 0
+    set_back = any(name == "set Book.month 19 'June'" for name in events[tried:])
+    if book["month"] == "June" and not set_back:
+        reloaded = next((name for name in ("refresh", "expire") if calls(parse(source), name)), "refresh")
         return (
-            "You reloaded book_19 (refresh or expire) instead of rolling back: that throws away a change not yet "
-            "sent, but a change already flushed stays in the transaction, and a commit would save it. Undo with "
-            "db.session.rollback()."
+            f"You called {reloaded}(), which reloaded book_19 from the database, instead of rolling back: that "
+            "throws away a change not yet sent, but a change already flushed stays in the transaction, and a "
+            "commit would save it. Undo with db.session.rollback()."
         )
     if book["month"] == "June":
         return (

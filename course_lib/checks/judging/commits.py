@@ -65,6 +65,20 @@ def replayed_commit_state(attempt: Attempt, model: type, id_: int | None, name: 
     return evidence
 
 
+OTHER_SESSION = (
+    "{name} was added to (and committed by) a session you created, Session(db.engine) say, not db.session, the "
+    "session of the app that the task, and every view, uses. Add and commit with db.session."
+)
+
+
+def other_session(instance: Any) -> bool:
+    """Collect: True when the object belongs to a session other than db.session (one the student made)."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(instance)
+    return session is not None and session is not db.session()
+
+
 def commit_stage(evidence: Evidence, committed: bool | None = None) -> str:
     """Rule half: which of STAGES the evidence shows. `committed`: what the caller read in `after_rollback`, if any."""
     if committed is True:
@@ -97,3 +111,28 @@ def _changed(session: Any, instance: Any) -> bool:
     if instance in session.new or instance in session.deleted:
         return True
     return instance in session.dirty and session.is_modified(instance)
+
+
+def not_yet_problem(observed: Any, forbidden: tuple[str, ...], stage: str) -> str | None:
+    """Rule half, the one "not yet" rule of every task that says not to commit (or flush) yet.
+
+    `observed` is the answer's observation when replayed (`replay.replay_observation`): its statements that write
+    or end a transaction. `forbidden` holds "commit", "flush" or both; `stage` says what the step is there to show.
+    """
+    log = observed.get("log") if isinstance(observed, dict) and not observed.get("error") else None
+    if not isinstance(log, list):
+        return None
+    if "commit" in forbidden and "COMMIT" in log:
+        return (
+            f"Your cell commits, but the task says not to commit yet: the point of this step is to see {stage} "
+            "before the commit makes it permanent. Take db.session.commit() out of this cell, then run the notebook "
+            "again from the top."
+        )
+    sent = [entry for entry in log if entry.split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE")]
+    if "flush" in forbidden and sent:
+        return (
+            f"Your cell sends {sent[0]} (a flush, or a query's autoflush, sends what is pending), but the task says "
+            f"not to flush yet: the point of this step is to see {stage}, with no SQL sent. Take the flush (or the "
+            "query) out of this cell, then run the notebook again from the top."
+        )
+    return None

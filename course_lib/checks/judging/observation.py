@@ -31,7 +31,7 @@ _RECORDING: list[list[str]] = []
 
 
 @contextmanager
-def transaction_log() -> Iterator[list[str]]:
+def observed_log() -> Iterator[list[str]]:
     """The transaction control and write statements every engine sends during the block, normalised, in order.
 
     Assignments to the models' columns are logged too (`set Book 19 month 'July'`): they send nothing yet, but a

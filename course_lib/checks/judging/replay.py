@@ -155,13 +155,13 @@ def _scratch_twin(value: Any, scratch_app: Flask, scratch_session: Session) -> A
 
 def replay_observation(attempt: Attempt) -> dict[str, Any]:
     """What the answer does when run again after the earlier answers on a fresh database (see observation.py)."""
-    from course_lib.checks.judging.observation import session_observation, transaction_log
+    from course_lib.checks.judging.observation import observed_log, session_observation
 
     with scratch_database() as scratch_app:
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         error = run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
         if error is not None:
             return {"error": describe_error(error)}
-        with transaction_log() as log:
+        with observed_log() as log:
             error = run_answer(attempt.answer.source, namespace, attempt.transform)
         return {"log": log, "session": session_observation(), "error": describe_error(error) if error else None}

@@ -181,3 +181,25 @@ def recording(session: Any, events: list[str], watch: tuple[Any, ...] = ()) -> I
     finally:
         for target, name, listener in listeners:
             event.remove(target, name, listener)
+
+
+def undone(events: list[str], change: str) -> bool:
+    """Rule helper: True when the change (the first event starting with `change`) was undone by a rollback.
+
+    Either the whole transaction's rollback after it, or the rollback of a savepoint begun before it and rolled
+    back after it: both undo it (and both are right, whatever older tutorials say of `rollback()`).
+    """
+    at = first(events, change)
+    if at is None:
+        return False
+    open_savepoints: list[int] = []
+    for index, name in enumerate(events):
+        if name == SAVEPOINT:
+            open_savepoints.append(index)
+        elif name in (SAVEPOINT_ROLLBACK, SAVEPOINT_RELEASE):
+            begun = open_savepoints.pop() if open_savepoints else -1
+            if name == SAVEPOINT_ROLLBACK and begun < at < index:
+                return True
+        elif name == ROLLBACK and index > at:
+            return True
+    return False

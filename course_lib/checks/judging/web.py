@@ -29,7 +29,7 @@ from course_lib.bookclub.database import IN_MEMORY_SQLITE, reset_to_seed
 from course_lib.bookclub.models import db
 from course_lib.bookclub.seed import READERS
 from course_lib.bookclub.webapp import create_club_app
-from course_lib.checks.judging.observation import transaction_log
+from course_lib.checks.judging.observation import observed_log
 from course_lib.checks.registry import describe_error
 
 #: An email whose INSERT or UPDATE fails with an error that is not an IntegrityError (a full disk, say).
@@ -173,7 +173,7 @@ def _observed(app: Flask) -> Iterator[dict[str, Any]]:
     _COMMITS.append(seen)
     app.teardown_request_funcs.setdefault(None, []).insert(0, torn_down)
     try:
-        with transaction_log() as log:
+        with observed_log() as log:
             yield seen
         seen["log"] = log
     finally:
