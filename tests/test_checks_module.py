@@ -217,7 +217,7 @@ def test_add_and_commit_solution_passes(notebook, checkpoint):
         (
             {"add_and_commit.pending": f"{KIM}\ndb.session.add(kim)\ndb.session.commit()"},
             "add_and_commit.pending",
-            "kim is already in the database: your cell flushed or committed it",
+            "Your cell commits, but the task says not to commit yet: the point of this step is to see kim pending",
         ),
         (
             {

@@ -51,7 +51,7 @@ UPDATE_MISTAKES = {
     ),
     "refresh instead of a rollback": (
         'book_19.month = "July"\ndb.session.refresh(book_19)',
-        "You reloaded book_19 (refresh or expire) instead of rolling back",
+        "You called refresh(), which reloaded book_19 from the database, instead of rolling back",
     ),
     "rollback without parentheses": (
         'book_19.month = "July"\ndb.session.rollback',

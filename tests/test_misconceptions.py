@@ -55,7 +55,7 @@ AUDIT: dict[str, list[tuple[dict[str, str], str, str]]] = {
     ],
     "add_and_commit.pending": [
         (NONE, KIM, "kim is not in the session: db.session.add(kim) makes it pending."),
-        (NONE, f"{KIM}\ndb.session.add(kim)\ndb.session.flush()", "kim is already in the database"),
+        (NONE, f"{KIM}\ndb.session.add(kim)\ndb.session.flush()", "Your cell sends INSERT INTO reader"),
         (NONE, KIM.replace('"Lee"', '"Li"') + "\ndb.session.add(kim)", "its surname is 'Li', not 'Lee'"),
         (NONE, KIM.replace("Reader(", "Reader(id=7, ") + "\ndb.session.add(kim)", "You gave kim an id by hand"),
         ({THEN: "db.session.rollback()"}, f"{KIM}\ndb.session.add(kim)", "kim is not in your session any more"),

@@ -63,11 +63,6 @@ def judge_pending(evidence: Evidence) -> Finding:
         return mistake("kim is not in the session: db.session.add(kim) makes it pending.")
     if problem := not_yet_problem(evidence.get("as_replayed"), ("flush", "commit"), "kim pending"):
         return mistake(problem)
-    if again["state"] != "pending":
-        return mistake(
-            "kim is already in the database: your cell flushed or committed it. The task asks you to "
-            "stop at pending, with nothing sent yet (db.session.new lists it).",
-        )
     if evidence["in_session"] is not True:
         return mistake("kim is not in your session any more: add it again (a rollback takes pending objects out).")
     return passed("kim is Kim Lee, kim.lee@example.com, pending in the session: no SQL has been sent for it.")

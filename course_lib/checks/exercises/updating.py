@@ -18,6 +18,7 @@ from course_lib.checks.judging.commits import (
 from course_lib.checks.judging.replay import flush_error, replay_error, replay_observation
 from course_lib.checks.judging.rows import describe, lookup, missing_message, row_checkpoint
 from course_lib.checks.judging.source_code import calls, compares_attribute, creates, parse
+from course_lib.checks.judging.transactions import ROLLBACK as ROLLBACK_EVENT
 from course_lib.checks.judging.transactions import first, logged, logged_replay, undone, watched_replay
 from course_lib.checks.registry import Attempt, Evidence, checkpoint
 from course_lib.checks.verdict import Finding, mistake, passed
@@ -189,7 +190,10 @@ def judge_rollback(evidence: Evidence) -> Finding:
             f"longer tracked and still says {book['month']!r} in memory. db.session.rollback() throws the change "
             "away and expires book_19, so that it reloads 'June'.",
         )
-    if not undone(events, f"set Book.month 19 {TRIED!r}"):
+    by_statement = evidence["update_sent"] and first(events, f"set Book.month 19 {TRIED!r}") is None
+    if not (
+        undone(events, f"set Book.month 19 {TRIED!r}") or (by_statement and first(events, ROLLBACK_EVENT) is not None)
+    ):
         return mistake(_no_rollback(book, source, events))
     if book["month"] != "June" or book["modified"] is True:
         return mistake(
