@@ -36,6 +36,16 @@ def run(path: Path):
     return execute(nbformat.read(path, as_version=4), path.parent)
 
 
+def unmet_postgresql_claims(notebook) -> list[str]:
+    """What cells of a notebook run on PostgreSQL claim to print there (metadata course.on_postgresql) and did not."""
+    unmet = []
+    for cell in notebook.cells:
+        claims = cell.get("metadata", {}).get("course", {}).get("on_postgresql", [])
+        printed = "".join(output.get("text", "") for output in cell.get("outputs", []))
+        unmet += [f"cell {cell.get('id')}: {claim!r}" for claim in claims if claim not in printed]
+    return unmet
+
+
 def errors(notebook) -> list[str]:
     return [
         output.get("ename", "")
@@ -94,7 +104,10 @@ def test_notebook_is_committed_executed_in_order_with_clean_outputs(path):
     "path", [*COURSE.lessons, *COURSE.solutions], ids=lambda path: f"{path.parent.name}/{path.name}"
 )
 def test_runs_on_postgresql_with_the_check_results_of_sqlite(path, monkeypatch):
-    """The stored outputs come from in-memory SQLite (nbval proves them current); PostgreSQL must judge alike."""
+    """The stored outputs come from in-memory SQLite (nbval proves them current); PostgreSQL must judge alike.
+
+    And where a lesson's text says what a cell prints on PostgreSQL (its metadata course.on_postgresql), it does.
+    """
     monkeypatch.setenv("COURSE_DATABASE", "postgresql")
     notebook = run(path)
     assert errors(notebook) == []
@@ -103,3 +116,14 @@ def test_runs_on_postgresql_with_the_check_results_of_sqlite(path, monkeypatch):
         in notebook.cells[[c.cell_type for c in notebook.cells].index("code")].outputs[0]["text"]
     )
     assert verdicts(notebook) == verdicts(nbformat.read(path, as_version=4))
+    assert unmet_postgresql_claims(notebook) == [], "a lesson's text says what a cell prints on PostgreSQL"
+
+
+def test_a_cell_that_does_not_print_what_it_claims_on_postgresql_is_named():
+    """Lessons quote, in their text, what a cell prints on PostgreSQL; the stored outputs come from SQLite."""
+    cell = nbformat.v4.new_code_cell("print('B reads 5')", id="reads")
+    cell.metadata = {"course": {"on_postgresql": ["B reads 5", "B reads again 6"]}}
+    cell.outputs = [nbformat.v4.new_output("stream", text="B reads 5\nB reads again 5\n")]
+    assert unmet_postgresql_claims(nbformat.v4.new_notebook(cells=[cell])) == ["cell reads: 'B reads again 6'"]
+    lesson = nbformat.read(COURSE.root / "notebooks" / "08_two_requests.ipynb", as_version=4)
+    assert len([cell for cell in lesson.cells if "on_postgresql" in cell.metadata.get("course", {})]) >= 5

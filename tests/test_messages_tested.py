@@ -1,9 +1,10 @@
 """Issue 13: every message a check can give is expected by some test (so each diagnosis is proven to fire).
 
 The messages are read from the checks' source: the string given to mistake(...) or passed(...), and the strings a
-module's own helper returns when its call is what mistake(...) is given. A message counts as tested when a string of
-some test, or a check's output stored in a committed notebook (which nbval compares on every run), lies within one of
-its constant parts (the text between f-string fields), or holds 30 consecutive characters of one.
+module's own helper returns when its call is what mistake(...) is given (or what assigned the variable it is
+given). A message counts as tested when a string of some test, or a check's output stored in a committed notebook
+(which nbval compares on every run), lies within one of its constant parts (the text between f-string fields), or
+holds 30 consecutive characters of one.
 """
 
 import ast
@@ -31,32 +32,58 @@ def constant_parts(node: ast.AST) -> list[str]:
     return []
 
 
-def returned_messages(function: ast.FunctionDef) -> list[list[str]]:
+def returned_messages(function: ast.FunctionDef, helpers: dict, seen: frozenset = frozenset()) -> list[list[str]]:
+    """The constant parts of each message a helper returns, following the helpers it returns the result of."""
     return [
         parts
         for node in ast.walk(function)
         if isinstance(node, ast.Return) and node.value
-        for parts in [constant_parts(node.value)]
-        if parts
+        for parts in message_parts(node.value, helpers, seen | {function.name})
     ]
 
 
+def message_parts(node: ast.AST | None, helpers: dict, seen: frozenset = frozenset()) -> list[list[str]]:
+    """The messages an expression can be: its constant parts, or each message of the module helper it calls."""
+    if parts := constant_parts(node):
+        return [parts]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in helpers:
+        return [] if node.func.id in seen else returned_messages(helpers[node.func.id], helpers, seen)
+    return []
+
+
 def messages(path: Path) -> list[tuple[int, list[str]]]:
-    """(line, constant parts) of every message the checks of one module can give."""
+    """(line, constant parts) of every message the checks of one module can give.
+
+    A message is the string given to mistake(...) or passed(...), or what a module helper returns when its call is
+    given, directly or through a variable of the same function (`if problem := helper(...)`, `for problem in (...)`).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     helpers = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     found = []
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("mistake", "passed")
-        ):
-            continue
-        argument = node.args[0] if node.args else None
-        if parts := constant_parts(argument):
-            found.append((node.lineno, parts))
-        elif isinstance(argument, ast.Call) and isinstance(argument.func, ast.Name) and argument.func.id in helpers:
-            found += [(node.lineno, parts) for parts in returned_messages(helpers[argument.func.id])]
+    for function in [node for node in tree.body if isinstance(node, ast.FunctionDef)]:
+        assigned = assignments(function)
+        for node in ast.walk(function):
+            if not (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("mistake", "passed")
+            ):
+                continue
+            argument = node.args[0] if node.args else None
+            sources = assigned.get(argument.id, []) if isinstance(argument, ast.Name) else [argument]
+            found += [(node.lineno, parts) for source in sources for parts in message_parts(source, helpers)]
     return found
+
+
+def assignments(function: ast.FunctionDef) -> dict[str, list[ast.AST]]:
+    """The values each plain name of a function is given: by =, by :=, or as a for loop's target over a tuple."""
+    assigned: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            assigned.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Tuple):
+            assigned.setdefault(node.target.id, []).extend(node.iter.elts)
+    return assigned
 
 
 def expected_strings() -> list[str]:

@@ -1,4 +1,4 @@
-"""Issue 13 audit: every checkpoint of exercises 01-06 names at least three misconceptions, each made to fire here.
+"""Issue 13 audit: every checkpoint of exercises 01-06 and 08 names at least three misconceptions, each made to fire.
 
 Each entry is a wrong answer a student writes (after the right answers to the checkpoints before it) and words the
 check's message must contain. The checkpoints added with issues 13 and 21 have their own files, which prove their
@@ -9,6 +9,7 @@ import pytest
 from test_checks_failure_paths import CHECKPOINTS as FAILURE_PATHS
 from test_checks_savepoint import EARLIER as SAVEPOINT_EARLIER
 from test_checks_savepoint import SAVEPOINT_MISTAKES
+from test_checks_two_requests import MISTAKES as TWO_REQUESTS_MISTAKES
 from test_checks_undo import DELETE_MISTAKES, DELETING, UPDATE_MISTAKES, UPDATING
 
 from course_lib.authoring.manifest import load_manifest
@@ -246,6 +247,15 @@ def test_every_checkpoint_of_exercises_01_to_06_names_three_misconceptions():
             messages = {says for _, says in ELSEWHERE[checkpoint][1].values()}
         else:
             messages = {says for _, _, says in AUDIT.get(checkpoint, [])}
+        assert len(messages) >= 3, f"{checkpoint} names {len(messages)} misconception(s): {sorted(messages)}"
+
+
+def test_every_checkpoint_of_exercise_08_names_three_misconceptions():
+    """Proven in tests/test_checks_two_requests.py, where each answer runs as two requests at once."""
+    lesson = next(lesson for lesson in load_manifest().lessons if lesson.notebook.startswith("08_"))
+    assert [info.id for info in lesson.checkpoints] == list(TWO_REQUESTS_MISTAKES)
+    for checkpoint, mistakes in TWO_REQUESTS_MISTAKES.items():
+        messages = {says for _, says in mistakes.values()}
         assert len(messages) >= 3, f"{checkpoint} names {len(messages)} misconception(s): {sorted(messages)}"
 
 

@@ -4,15 +4,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, InternalError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from course_lib.bookclub import postgres
-from course_lib.bookclub.database import database_url
+from course_lib.bookclub.database import create_course_app, database_url, dispose, shared_sqlite_url
+from course_lib.bookclub.lending import Shelf, VersionedShelf
 from course_lib.bookclub.models import Reader, Review, db
 from course_lib.bookclub.postgres import PostgresUnavailable
 from course_lib.classroom.lesson import describe_database
@@ -116,3 +120,81 @@ def test_a_killed_process_leaves_no_server_or_data_behind(tmp_path):
         time.sleep(0.5)
     assert not pgdata.exists()
     assert not psutil.pid_exists(postmaster)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_backend(request, tmp_path) -> Iterator[str]:
+    """Lesson 08's shared database: an SQLite file in a temporary folder, then a fresh database on the kit's server."""
+    url = shared_sqlite_url(tmp_path) if request.param == "sqlite" else database_url("postgresql")
+    app = create_course_app(url, shared=True)
+    with app.app_context():
+        yield request.param
+        db.session.remove()
+    dispose(app)
+
+
+def two_sessions() -> tuple[Session, Session]:
+    return Session(db.engine), Session(db.engine)
+
+
+def test_the_check_then_insert_race_is_refused_by_the_database_on_both(shared_backend):
+    """PostgreSQL's UNIQUE constraint refuses the second INSERT; SQLite refuses the stale writer before it."""
+    a, b = two_sessions()
+    taken = select(Reader.id).filter_by(email="max.roe@example.com")
+    assert a.scalar(taken) is None and b.scalar(taken) is None
+    a.add(Reader(name="Max", surname="Roe", email="max.roe@example.com"))
+    a.commit()
+    b.add(Reader(name="Max", surname="Roe", email="max.roe@example.com"))
+    refusal = IntegrityError if shared_backend == "postgresql" else OperationalError
+    with pytest.raises(refusal, match="ix_reader_email" if shared_backend == "postgresql" else "database is locked"):
+        b.commit()
+
+
+def test_a_lost_update_on_postgresql_only_and_an_update_that_adds_counts_both_on_both(shared_backend):
+    a, b = two_sessions()
+    shelf_a, shelf_b = a.get(Shelf, 19), b.get(Shelf, 19)
+    shelf_a.on_loan += 1
+    a.commit()
+    shelf_b.on_loan += 1
+    if shared_backend == "postgresql":
+        b.commit()  # READ COMMITTED lets B write the 1 it computed over A's 1
+    else:
+        with pytest.raises(OperationalError, match="database is locked"):
+            b.commit()
+        b.rollback()
+    lend = update(Shelf).where(Shelf.book_id == 19).values(on_loan=Shelf.on_loan + 1)
+    a.execute(lend)
+    with pytest.raises(OperationalError, match="lock timeout" if shared_backend == "postgresql" else "is locked"):
+        b.execute(lend)  # waits for A's lock, and gives up after WAIT_SECONDS
+    b.rollback()
+    a.commit()
+    b.execute(lend)
+    b.commit()
+    assert a.scalar(select(Shelf.on_loan).where(Shelf.book_id == 19)) == 3
+
+
+def test_the_stricter_levels_keep_one_snapshot_and_refuse_the_stale_write(shared_backend):
+    """SQLite knows only SERIALIZABLE (it always is); PostgreSQL has REPEATABLE READ too."""
+    count = select(Shelf.on_loan).where(Shelf.book_id == 19)
+    for level in ["SERIALIZABLE", *["REPEATABLE READ"] * (shared_backend == "postgresql")]:
+        a, b = two_sessions()
+        b.connection(execution_options={"isolation_level": level})
+        shelf_b = b.get(Shelf, 19)
+        a.execute(update(Shelf).where(Shelf.book_id == 19).values(on_loan=Shelf.on_loan + 1))
+        a.commit()
+        assert b.scalar(count) == shelf_b.on_loan == a.scalar(count) - 1, f"{level}: one snapshot per transaction"
+        shelf_b.on_loan += 1
+        with pytest.raises(OperationalError, match=r"could not serialize access|database is locked"):
+            b.commit()
+        a.close()
+        b.close()
+
+
+def test_a_version_counter_refuses_the_stale_write_on_both(shared_backend):
+    a, b = two_sessions()
+    shelf_a, shelf_b = a.get(VersionedShelf, 19), b.get(VersionedShelf, 19)
+    shelf_a.on_loan += 1
+    a.commit()
+    shelf_b.on_loan += 1
+    with pytest.raises(StaleDataError if shared_backend == "postgresql" else OperationalError):
+        b.commit()

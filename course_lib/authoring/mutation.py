@@ -157,12 +157,18 @@ class _ChangeLiteral(ast.NodeTransformer):
         return ast.Constant(node.value + "x" if isinstance(node.value, str) else node.value + 1)
 
 
+#: What makes a function a view: it reads the request, or answers with a page, a redirect, a flash or an abort.
+VIEW_NAMES = frozenset({"request", "render_template", "redirect", "url_for", "flash", "abort", "jsonify"})
+
+
 class _InViews(ast.NodeTransformer):
-    """A way of erring that only a view can: it changes the code inside function definitions only."""
+    """A way of erring that only a view can: it changes the code inside views only (functions using Flask's API)."""
 
     inside = False
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        if not any(isinstance(inner, ast.Name) and inner.id in VIEW_NAMES for inner in ast.walk(node)):
+            return node  # a plain function, say one given a session (exercise 08), is no view
         self.inside = True
         try:
             return self.generic_visit(node)

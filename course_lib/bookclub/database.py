@@ -1,4 +1,10 @@
-"""Flask apps with a fresh, seeded book-club database (in-memory SQLite unless COURSE_DATABASE says otherwise)."""
+"""Flask apps with a fresh, seeded book-club database (in-memory SQLite unless COURSE_DATABASE says otherwise).
+
+A *shared* database (lesson 08) is one that several connections use at once: on SQLite a file (in a temporary
+folder, or the grader's lesson file), in WAL mode (readers do not wait for the writer). It also holds the club's
+shelf (`lending.py`), and a statement that waits for another transaction's lock gives up after WAIT_SECONDS instead
+of waiting for ever.
+"""
 
 import functools
 import os
@@ -12,12 +18,17 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import configure_mappers
 
+from course_lib.bookclub.lending import Lending, create_shelf
 from course_lib.bookclub.models import db
 from course_lib.bookclub.postgres import POSTGRES_KEYWORD, fresh_postgres_database
 from course_lib.bookclub.seed import insert_seed_data
 from course_lib.protocol import DATABASE_VARIABLE, LESSON_FILE_VARIABLE
 
 IN_MEMORY_SQLITE = "sqlite://"
+SHARED_FILE_NAME = "club.db"
+#: On a shared database, how long a statement waits for a lock that another transaction holds before it fails
+#: (SQLite's busy timeout, PostgreSQL's lock_timeout): in one thread nothing releases it, so waiting longer only stalls.
+WAIT_SECONDS = 0.5
 
 
 ACCEPTED_SETTINGS = (
@@ -97,24 +108,34 @@ def lesson_file() -> str | None:
     return os.environ.get(LESSON_FILE_VARIABLE) or None
 
 
-def create_course_app(url: str = IN_MEMORY_SQLITE, *, file: str | None = None) -> Flask:
-    """A Flask app bound to `url`, whose database holds exactly the seed data.
+def shared_sqlite_url(folder: Path) -> str:
+    """The URL of the shared SQLite database kept in `folder` (a file: every connection opens the same database)."""
+    return f"sqlite:///{folder / SHARED_FILE_NAME}"
+
+
+def create_course_app(url: str = IN_MEMORY_SQLITE, *, file: str | None = None, shared: bool = False) -> Flask:
+    """A Flask app bound to `url`, whose database holds exactly the seed data (`shared`: and the shelf, see above).
 
     With `file`, an in-memory SQLite database lives in that file instead, still through one shared connection: the
     same behaviour, and another process can read what is committed.
     """
+    in_memory = is_in_memory_sqlite(url)
+    if shared and in_memory:
+        raise ValueError("An in-memory SQLite database is private to one connection: share a file (shared_sqlite_url).")
+    sqlite = make_url(url).get_backend_name() == "sqlite"
     app = Flask("course_lib")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    in_memory = is_in_memory_sqlite(url)
     if in_memory:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"creator": functools.partial(_copy_of_seeded_template, file)}
+    elif shared:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _waiting_options(sqlite)
     db.init_app(app)
     with app.app_context():
-        if make_url(url).get_backend_name() == "sqlite":
-            _use_explicit_sqlite_transactions(db.engine)
+        if sqlite:
+            _use_explicit_sqlite_transactions(db.engine, write_ahead_log=shared)
         if not in_memory:
             try:
-                _replace_with_seeded_schema(db.engine)
+                _replace_with_seeded_schema(db.engine, shelf=shared)
             except (OperationalError, InterfaceError) as error:  # it cannot connect, or open the file
                 reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
                 raise DatabaseSettingError(
@@ -134,12 +155,22 @@ def dispose(app: Flask) -> None:
         db.engine.dispose()
 
 
-def _replace_with_seeded_schema(engine: Engine) -> None:
-    """Drop the course's tables if they exist, create them and insert the seed data, in one transaction."""
+def _waiting_options(sqlite: bool) -> dict[str, Any]:
+    """Engine options that make a statement give up after WAIT_SECONDS when another transaction holds its lock."""
+    if sqlite:
+        return {"connect_args": {"timeout": WAIT_SECONDS}}
+    return {"connect_args": {"options": f"-c lock_timeout={round(WAIT_SECONDS * 1000)}"}}
+
+
+def _replace_with_seeded_schema(engine: Engine, *, shelf: bool = False) -> None:
+    """Drop the course's tables (and any shelf), create them and insert the seed data (and a shelf), at once."""
     with engine.begin() as connection:
+        Lending.metadata.drop_all(connection)
         db.metadata.drop_all(connection)
         db.metadata.create_all(connection)
         insert_seed_data(connection)
+        if shelf:
+            create_shelf(connection)
         if connection.dialect.name == "postgresql":
             for table in db.metadata.sorted_tables:  # the seed gave explicit ids: new rows must continue after them
                 sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
@@ -210,12 +241,17 @@ def committed_rows(file: str | Path) -> dict[str, Any]:
         connection.close()
 
 
-def _use_explicit_sqlite_transactions(engine: Engine) -> None:
-    """SQLAlchemy's documented recipe: let SQLAlchemy, not the sqlite3 driver, emit BEGIN, so savepoints work."""
+def _use_explicit_sqlite_transactions(engine: Engine, *, write_ahead_log: bool = False) -> None:
+    """SQLAlchemy's documented recipe: let SQLAlchemy, not the sqlite3 driver, emit BEGIN, so savepoints work.
+
+    `write_ahead_log`: open the file in WAL mode, where readers keep reading while one transaction writes.
+    """
 
     @event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
+        if write_ahead_log:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: object) -> None:

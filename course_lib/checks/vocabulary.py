@@ -16,7 +16,8 @@ def _words(text: str) -> frozenset[str]:
 MODEL_FIELDS = frozenset(
     {
         "id", "name", "surname", "email", "title", "author_name", "author_surname", "month", "year", "stars", "text",
-        "book_id", "reviewer_id", "reviews", "annotations", "book", "reviewer", "author",
+        "book_id", "reviewer_id", "reviews", "annotations", "book", "reviewer", "author", "copies", "on_loan",
+        "version",
     }
 )  # fmt: skip
 
@@ -31,8 +32,8 @@ _EXCEPTIONS = (
 MODULES: dict[str, frozenset[str]] = {
     name: _words(names)
     for name, names in {
-        "course_lib": "Annotation Book Reader Review SessionInspector check create_club_app db rollback_playground "
-        "show_session show_sql start_lesson",
+        "course_lib": "Annotation Book Reader Review SessionInspector Shelf VersionedShelf check create_club_app db "
+        "open_session rollback_playground show_session show_sql start_lesson",
         "sqlalchemy": "select insert update delete func text and_ or_ not_ desc asc exists literal case cast "
         "distinct null true false tuple_ between nulls_first nulls_last union union_all inspect exc orm dialects "
         "String Integer Text Boolean Date DateTime Float Numeric",

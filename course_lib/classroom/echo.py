@@ -1,4 +1,8 @@
-"""Prints the SQL an engine sends (BEGIN, INSERT, SAVEPOINT, COMMIT, ROLLBACK...), one clean line per statement."""
+"""Prints the SQL an engine sends (BEGIN, INSERT, SAVEPOINT, COMMIT, ROLLBACK...), one clean line per statement.
+
+A connection made with the execution option LABEL_OPTION (`engine.execution_options(course_label="A")`) has its lines
+marked with that label, `A SQL> ...`: lesson 08 tells two sessions apart that way.
+"""
 
 import re
 from collections import deque
@@ -7,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 from course_lib.bookclub.models import db
 
 PROMPT = "SQL> "
+LABEL_OPTION = "course_label"
 EXTENSION_KEY = "course_lib.sql_echo"
 HISTORY_SIZE = 200
 
@@ -43,23 +48,24 @@ class SqlEcho:
         """The statements sent after the first `mark` ones (as many as are still kept)."""
         return list(self.history)[max(0, len(self.history) - (self.sent - mark)) :]
 
-    def _log(self, line: str) -> None:
+    def _log(self, connection: Connection, line: str) -> None:
         self.sent += 1
         self.history.append(line)
         if self.enabled:
-            print(PROMPT + line)
+            label = connection.get_execution_options().get(LABEL_OPTION)
+            print(f"{label} {PROMPT}{line}" if label else PROMPT + line)
 
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        self._log(format_statement(statement, parameters))
+    def _statement(self, conn: Connection, _cursor: Any, statement: str, parameters: Any, *_context: Any) -> None:
+        self._log(conn, format_statement(statement, parameters))
 
-    def _implicit_begin(self, _conn: Any) -> None:
-        self._log("BEGIN (implicit)")
+    def _implicit_begin(self, conn: Connection) -> None:
+        self._log(conn, "BEGIN (implicit)")
 
-    def _commit(self, _conn: Any) -> None:
-        self._log("COMMIT")
+    def _commit(self, conn: Connection) -> None:
+        self._log(conn, "COMMIT")
 
-    def _rollback(self, _conn: Any) -> None:
-        self._log("ROLLBACK")
+    def _rollback(self, conn: Connection) -> None:
+        self._log(conn, "ROLLBACK")
 
 
 def format_statement(statement: str, parameters: Any) -> str:

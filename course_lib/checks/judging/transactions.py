@@ -52,7 +52,7 @@ def watched_replay(
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         error = run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
         events: list[str] = []
-        with _recording(db.session(), events, watch), recorded_statements() as statements:
+        with recording(db.session(), events, watch), recorded_statements() as statements:
             error = error or run_answer(attempt.answer.source, namespace, attempt.transform)
         yield namespace, error, events, statements
 
@@ -83,7 +83,7 @@ def logged_replay(
         namespace = scratch_namespace(attempt.namespace, scratch_app)
         error = run_answers([run.source for run in attempt.earlier], namespace, attempt.transform)
         replay = Replay(namespace, error, before=measure() if measure and error is None else None)
-        with _recording(db.session(), replay.events, watch), transaction_log() as log:
+        with recording(db.session(), replay.events, watch), transaction_log() as log:
             replay.error = error or run_answer(attempt.answer.source, namespace, attempt.transform)
         replay.log = log
         yield replay
@@ -129,7 +129,9 @@ def first(events: list[str], wanted: str) -> int | None:
 
 
 @contextmanager
-def _recording(session: Any, events: list[str], watch: tuple[Any, ...]) -> Iterator[None]:
+def recording(session: Any, events: list[str], watch: tuple[Any, ...] = ()) -> Iterator[None]:
+    """Append the session's transaction events (and the assignments to `watch`) to `events` during the block."""
+
     def created(_session: Any, transaction: Any) -> None:
         if transaction.nested:
             events.append(SAVEPOINT)
