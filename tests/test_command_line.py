@@ -49,7 +49,7 @@ BAD_ARGUMENTS = {
     "shards beside another shard count": ([*GRADE, "--shard", "1/2", "--shards", "3"], "--shards is for array jobs"),
     "unknown exercise": ([*GRADE, "--exercises", "add_rollback,nonsense"], "no exercise 'nonsense'"),
     "no exercise named": ([*GRADE, "--exercises", ""], "no exercise ''"),
-    "exercise number out of range": ([*GRADE, "--exercises", "08"], "no exercise '08'"),
+    "exercise number out of range": ([*GRADE, "--exercises", "09"], "no exercise '09'"),
     "missing submissions": (["grade", "{tmp}/nowhere", "--out", "{out}"], "No such file or folder"),
     "no notebook": (["grade", "{tmp}/empty", "--out", "{out}"], "no .ipynb file"),
     "grade without out": (["grade", "{class}"], "--out"),

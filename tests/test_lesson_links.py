@@ -19,9 +19,6 @@ LINK = re.compile(r"\[lesson (\d\d)(?:, ([^\]]+))?\]\(([^)#\s]+)(?:#cell-id=([\w
 ANY_NOTEBOOK_LINK = re.compile(r"\[[^\]]*\]\([^)\s]*\.ipynb[^)\s]*\)")
 ONE_DIGIT = re.compile(r"\b(?:[Ll]esson|Exercise) \d\b")
 HEADING = re.compile(r"^## (Step \d+|Setup|Summary)\b", re.MULTILINE)
-#: Notebooks that still number lessons with one digit, each until its author converts it (the test below makes sure
-#: that no notebook stays listed once it is converted).
-NOT_YET_CONVERTED = {"07_flask_views.ipynb"}
 
 
 def markdown_of(path: Path) -> str:
@@ -65,10 +62,7 @@ def test_every_link_to_a_lesson_leads_to_the_step_it_names(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_lessons_and_exercises_are_numbered_with_two_digits(path):
     found = ONE_DIGIT.findall(markdown_of(path))
-    if path.name in NOT_YET_CONVERTED:
-        assert found, f"{path.name} is converted: take it out of NOT_YET_CONVERTED"
-    else:
-        assert found == [], f"write 'lesson 03', not {found}"
+    assert found == [], f"write 'lesson 03', not {found}"
 
 
 def test_each_wrong_link_is_named(tmp_path):

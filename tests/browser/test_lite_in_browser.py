@@ -217,7 +217,8 @@ def test_what_the_browser_cannot_have_answers_with_one_short_line(course):
 def test_lesson_03_shows_what_it_teaches_in_the_browser(course):
     shown = said(course.cells[PLAYGROUND_LESSON])
     assert "SQL> INSERT INTO reader (name, surname, email) VALUES (?, ?, ?)" in shown
-    assert "id: 754" in shown and "UNIQUE constraint failed: reader.email" in shown
+    assert "754 | Nova | Yeni | nova.yeni@example.com" in shown  # the commit stored Nova, with the id 754
+    assert "UNIQUE constraint failed: reader.email" in shown
     assert "ROLLBACK TO SAVEPOINT sa_savepoint_1" in shown
     assert "Database: sqlite" in shown  # Step 9's SQLite half still runs
     shoot(course.page, "lesson-03-all-cells-ran")
