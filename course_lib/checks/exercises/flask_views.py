@@ -419,6 +419,35 @@ def _commits(answer: dict[str, Any]) -> str | None:
     return None
 
 
+def _saved_then_refused(
+    evidence: Evidence, page: str, profile: tuple[str, str], unchanged: bool, changed: str
+) -> str | None:
+    """What is wrong after a form's POST saved ("new"): its commit and redirect, then the taken email and the rest.
+
+    `profile` names whose profile the redirect leads to and the url_for arguments that say so; `unchanged` is whether
+    the POST with a taken email left the data alone, and `changed` says what changed when it did not.
+    """
+    saved = _answers(evidence, "new")[0]
+    whose, arguments = profile
+    if problem := _commits(saved) or _redirected(saved, f'"profile", {arguments}'):
+        return problem
+    if (saved["redirect"] or {}).get("endpoint") != "profile":
+        return (
+            f"{saved['request']} redirected to {_where(saved['redirect'])}; the task redirects to {whose} profile: "
+            f'redirect(url_for("profile", {arguments}), code=303).'
+        )
+    taken = _answers(evidence, "taken")[0]
+    if problem := _conflict(taken, page):
+        return problem
+    if not unchanged:
+        return f"After {taken['request']} with a taken email{changed}: nothing must be saved."
+    if problem := _raced(evidence, page):
+        return problem
+    if problem := _next_request(evidence, "new") or _next_request(evidence, "taken"):
+        return problem
+    return _hides_other_errors(evidence)
+
+
 def _missing_reader_problem(evidence: Evidence) -> str | None:
     """What is wrong with the answers about a reader who does not exist: each must be a 404, not a crash."""
     for answer in _answers(evidence, "missing"):
@@ -495,23 +524,10 @@ def _classify_sign_up(evidence: Evidence) -> str | None:
             "database: nothing committed her on db.session, and the session of the request was removed (rolled "
             "back) at its end. Call db.session.commit() after db.session.add(reader)."
         )
-    if problem := _commits(added) or _redirected(added, '"profile", reader_id=reader.id'):
-        return problem
-    if (added["redirect"] or {}).get("endpoint") != "profile":
-        return (
-            f"{added['request']} redirected to {_where(added['redirect'])}; the task redirects to the new reader's "
-            'profile: redirect(url_for("profile", reader_id=reader.id), code=303).'
-        )
-    taken = _answers(evidence, "taken")[0]
-    if problem := _conflict(taken, "sign_up.html"):
-        return problem
-    if evidence["taken"]["rows"] != evidence["form"]["rows"]:
-        return f"After {taken['request']} with a taken email the readers changed: nothing must be saved."
-    if problem := _raced(evidence, "sign_up.html"):
-        return problem
-    if problem := _next_request(evidence, "new") or _next_request(evidence, "taken"):
-        return problem
-    return _hides_other_errors(evidence)
+    unchanged = evidence["taken"]["rows"] == evidence["form"]["rows"]
+    return _saved_then_refused(
+        evidence, "sign_up.html", ("the new reader's", "reader_id=reader.id"), unchanged, " the readers changed"
+    )
 
 
 @checkpoint(SIGN_UP, collect=_collect(SIGN_UP), compares=True)
@@ -537,23 +553,10 @@ def _classify_edit_email(evidence: Evidence) -> str | None:
             "unchanged: the change was never committed on db.session, so the session of the request threw it away "
             "at its end. Call db.session.commit() after setting reader.email."
         )
-    if problem := _commits(changed) or _redirected(changed, '"profile", reader_id=reader_id'):
-        return problem
-    if (changed["redirect"] or {}).get("endpoint") != "profile":
-        return (
-            f"{changed['request']} redirected to {_where(changed['redirect'])}; the task redirects to the reader's "
-            'profile: redirect(url_for("profile", reader_id=reader_id), code=303).'
-        )
-    taken = _answers(evidence, "taken")[0]
-    if problem := _conflict(taken, "edit_email.html"):
-        return problem
-    if evidence["taken"]["rows"]["readers"].get("123") != ANN_EMAIL:
-        return f"After {taken['request']} with a taken email, Ann's email changed: nothing must be saved."
-    if problem := _raced(evidence, "edit_email.html"):
-        return problem
-    if problem := _next_request(evidence, "new") or _next_request(evidence, "taken"):
-        return problem
-    return _hides_other_errors(evidence)
+    unchanged = evidence["taken"]["rows"]["readers"].get("123") == ANN_EMAIL
+    return _saved_then_refused(
+        evidence, "edit_email.html", ("the reader's", "reader_id=reader_id"), unchanged, ", Ann's email changed"
+    )
 
 
 @checkpoint(EDIT_EMAIL, collect=_collect(EDIT_EMAIL), compares=True)
